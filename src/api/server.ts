@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Bus } from '../bus/types.ts';
+import type { Db } from '../db/client.ts';
+import { AppError, isAppError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import { healthRoutes } from './routes/health.ts';
+
+export interface HttpDeps {
+  db: Db;
+  bus: Bus;
+  logger: Logger;
+  metrics: Metrics;
+  /** Route plugins added by the roles this process runs (webhook, api). */
+  plugins?: ((app: FastifyInstance) => Promise<void> | void)[];
+  bodyLimit?: number;
+  /** True once shutdown began: /readyz turns 503 so load balancers stop sending work. */
+  isDraining?: () => boolean;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** Builds the HTTP server without listening, so tests can `inject` and main can `listen`. */
+export async function build(deps: HttpDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: deps.bodyLimit ?? 1024 * 1024,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    disableRequestLogging: true,
+    // A slow or stalled body must not hold a socket forever.
+    requestTimeout: 30_000,
+    connectionTimeout: 60_000,
+  });
+  let closing = false;
+  app.addHook('onClose', async () => {
+    closing = true;
+  });
+  const isDraining = () => closing || (deps.isDraining?.() ?? false);
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    const labels = { method: req.method, route, status: String(reply.statusCode) };
+    deps.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+    if (reply.statusCode >= 400) {
+      deps.metrics.httpErrors.inc({
+        ...labels,
+        code: (reply as unknown as { errorCode?: string }).errorCode ?? '',
+      });
+    }
+    if (reply.statusCode >= 500 || reply.elapsedTime > 1000) {
+      req.log.info({ method: req.method, route, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+    }
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send({
+      error: { code: 'WT_NOT_FOUND', message: `no route for ${req.method} ${req.url.split('?')[0]}` },
+    });
+  });
+
+  app.setErrorHandler((err: FastifyError | AppError, req, reply) => {
+    const mapped = toAppError(err);
+    if (mapped.status >= 500) req.log.error({ err }, 'request failed');
+    (reply as unknown as { errorCode?: string }).errorCode = mapped.code;
+    if (mapped.code === 'WT_RATE_LIMITED' && mapped.details?.retryAfterS) {
+      reply.header('retry-after', String(mapped.details.retryAfterS));
+    }
+    reply.code(mapped.status).send({ error: { code: mapped.code, message: mapped.message } });
+  });
+
+  await app.register(healthRoutes, { db: deps.db, bus: deps.bus, metrics: deps.metrics, isDraining });
+  for (const plugin of deps.plugins ?? []) await app.register(plugin);
+  return app;
+}
+
+/** What an error becomes on the wire: our own codes as they are; fastify's by their status; the rest 500. */
+export function toAppError(err: unknown): AppError {
+  if (isAppError(err)) return err;
+  const e = err as FastifyError;
+  if (e?.validation) return new AppError('WT_VALIDATION', e.message);
+  if (e?.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return new AppError('WT_PAYLOAD_TOO_LARGE', 'request body is larger than allowed');
+  if (e?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    return new AppError('WT_BAD_REQUEST', 'send the body as application/json');
+  if (e?.code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
+    return new AppError('WT_BAD_REQUEST', 'the JSON body is empty');
+  if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return new AppError('WT_BAD_REQUEST', e.message);
+  }
+  return new AppError('WT_INTERNAL', 'internal error; the request id in x-request-id finds it in the logs');
+}

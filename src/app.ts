@@ -1,0 +1,96 @@
+import type { FastifyInstance } from 'fastify';
+import { build } from './api/server.ts';
+import { createBus } from './bus/index.ts';
+import type { Bus } from './bus/types.ts';
+import { type Config, hasRole } from './config.ts';
+import { createDb, type Db } from './db/client.ts';
+import { migrate } from './db/migrate.ts';
+import type { Logger } from './log.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+
+/** A part of the running system that can be stopped; stopped in the reverse order it was started. */
+interface Part {
+  name: string;
+  stop(): Promise<void>;
+}
+
+export interface WatchTower {
+  config: Config;
+  db: Db;
+  bus: Bus;
+  metrics: Metrics;
+  http: FastifyInstance | undefined;
+  /** Where the HTTP server listens, e.g. http://127.0.0.1:3000 */
+  url: string | undefined;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger: Logger;
+  /** Stream names are prefixed with this (tests run side by side on one Redis). */
+  busPrefix?: string;
+}
+
+/** The composition root's body: config → db → bus → http (→ consumers, bot, jobs), stopped in reverse. */
+export async function startWatchTower(config: Config, opts: StartOptions): Promise<WatchTower> {
+  const { logger } = opts;
+  const parts: Part[] = [];
+  let draining = false;
+  const stopAll = async () => {
+    draining = true;
+    for (const part of parts.reverse()) {
+      try {
+        await part.stop();
+        logger.debug({ part: part.name }, 'stopped');
+      } catch (err) {
+        logger.error({ err, part: part.name }, 'error while stopping');
+      }
+    }
+  };
+
+  try {
+    const metrics = createMetrics();
+    const db = await createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+    parts.push({ name: 'database', stop: () => db.close() });
+    await migrate(db.sql, logger);
+
+    const bus = await createBus({ redisUrl: config.redisUrl, logger, prefix: opts.busPrefix });
+    parts.push({ name: 'bus', stop: () => bus.close() });
+
+    let http: FastifyInstance | undefined;
+    let url: string | undefined;
+    if (hasRole(config, 'webhook') || hasRole(config, 'api')) {
+      http = await build({ db, bus, logger, metrics, isDraining: () => draining });
+      const app = http;
+      // Closing fastify waits for in-flight requests to finish: intake stops first, then work drains.
+      parts.push({ name: 'http', stop: () => app.close() });
+      await http.listen({ port: config.port, host: config.host });
+      const address = http.server.address();
+      url = typeof address === 'object' && address ? `http://${config.host}:${address.port}` : undefined;
+    }
+
+    describeStartup(config, logger, db, bus, url);
+    return { config, db, bus, metrics, http, url, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+function describeStartup(config: Config, logger: Logger, db: Db, bus: Bus, url: string | undefined) {
+  const embedded: string[] = [];
+  if (db.embedded) embedded.push('database (PGlite; set DATABASE_URL for PostgreSQL+PostGIS)');
+  if (bus.kind === 'memory') embedded.push('streams (in-process; set REDIS_URL for Redis)');
+  const disabled: string[] = [];
+  if (!config.slack.botToken || !config.slack.appToken) {
+    disabled.push('Slack (set SLACK_BOT_TOKEN and SLACK_APP_TOKEN)');
+  }
+  if (!config.openai.apiKey)
+    disabled.push('LLM agent (set OPENAI_API_KEY; the command router answers meanwhile)');
+  if (!config.google.sheetsId)
+    disabled.push('roster sync (set GOOGLE_SHEETS_ID and GOOGLE_APPLICATION_CREDENTIALS)');
+  if (!config.loconav.webhookSecret && !config.loconav.webhookToken) {
+    disabled.push('LocoNav webhook (set LOCONAV_WEBHOOK_SECRET or LOCONAV_WEBHOOK_TOKEN)');
+  }
+  logger.info({ url, roles: config.roles, embedded, disabled }, 'Watch Tower is up');
+}

@@ -1,0 +1,203 @@
+import { Redis } from 'ioredis';
+import type { Bus, Fields, GroupInfo, ReadOptions, ReclaimOptions, StreamEntry } from './types.ts';
+import { deadLetterStream } from './types.ts';
+
+type RawEntry = [id: string, flat: string[] | null];
+
+const toFields = (flat: string[] | null): Fields => {
+  const out: Fields = {};
+  if (!flat) return out;
+  for (let i = 0; i < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
+  return out;
+};
+
+const flatten = (fields: Fields): string[] => {
+  const out: string[] = [];
+  for (const k in fields) out.push(k, fields[k]!);
+  return out;
+};
+
+export interface RedisBusOptions {
+  url: string;
+  /** Prefixed to every stream name, so tests and tenants can share one server. */
+  prefix?: string;
+}
+
+/** Redis Streams: consumer groups, XAUTOCLAIM for stale entries, a `:dead` stream per stream. */
+export class RedisBus implements Bus {
+  readonly kind = 'redis' as const;
+  readonly redis: Redis;
+  private readonly prefix: string;
+  // Blocking reads hold their connection, so each consumer gets its own; the shared one stays pipelined.
+  private readonly blocking = new Map<string, Redis>();
+  private closed = false;
+
+  private constructor(redis: Redis, prefix: string) {
+    this.redis = redis;
+    this.prefix = prefix;
+  }
+
+  static async connect(opts: RedisBusOptions): Promise<RedisBus> {
+    const redis = new Redis(opts.url, {
+      lazyConnect: true,
+      enableAutoPipelining: true,
+      // Fail fast while disconnected: callers answer 503 or back off instead of queueing without bound.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 5_000,
+      retryStrategy: (times) => Math.min(times * 200, 2_000),
+    });
+    redis.on('error', () => {
+      // Connection errors surface as rejected commands; ioredis reconnects on its own.
+    });
+    await redis.connect();
+    return new RedisBus(redis, opts.prefix ?? 'wt:');
+  }
+
+  private key(stream: string) {
+    return this.prefix + stream;
+  }
+
+  private async blockingConnection(consumer: string): Promise<Redis> {
+    let conn = this.blocking.get(consumer);
+    if (!conn) {
+      conn = this.redis.duplicate({ enableAutoPipelining: false, lazyConnect: true });
+      conn.on('error', () => {});
+      this.blocking.set(consumer, conn);
+      await conn.connect();
+    }
+    return conn;
+  }
+
+  async append(stream: string, fields: Fields): Promise<string> {
+    return (await this.redis.xadd(this.key(stream), '*', ...flatten(fields)))!;
+  }
+
+  async appendMany(stream: string, entries: Fields[]): Promise<string[]> {
+    if (entries.length === 0) return [];
+    const key = this.key(stream);
+    const multi = this.redis.multi();
+    for (const fields of entries) multi.xadd(key, '*', ...flatten(fields));
+    const results = await multi.exec();
+    if (!results) throw new Error('redis transaction aborted');
+    return results.map(([err, id]) => {
+      if (err) throw err;
+      return id as string;
+    });
+  }
+
+  async ensureGroup(stream: string, group: string): Promise<void> {
+    try {
+      await this.redis.xgroup('CREATE', this.key(stream), group, '0', 'MKSTREAM');
+    } catch (err) {
+      if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
+    }
+  }
+
+  async read(stream: string, group: string, consumer: string, opts: ReadOptions): Promise<StreamEntry[]> {
+    const key = this.key(stream);
+    const conn = opts.blockMs > 0 ? await this.blockingConnection(consumer) : this.redis;
+    const args: (string | number)[] = ['GROUP', group, consumer, 'COUNT', opts.count];
+    if (opts.blockMs > 0) args.push('BLOCK', opts.blockMs);
+    args.push('STREAMS', key, '>');
+    const reply = (await conn.call('XREADGROUP', ...args)) as [string, RawEntry[]][] | null;
+    if (!reply) return [];
+    return reply[0]![1].map(([id, flat]) => ({ id, fields: toFields(flat), deliveries: 1 }));
+  }
+
+  async ack(stream: string, group: string, ids: string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    return this.redis.xack(this.key(stream), group, ...ids);
+  }
+
+  async reclaim(
+    stream: string,
+    group: string,
+    consumer: string,
+    opts: ReclaimOptions,
+  ): Promise<StreamEntry[]> {
+    const key = this.key(stream);
+    const reply = (await this.redis.call(
+      'XAUTOCLAIM',
+      key,
+      group,
+      consumer,
+      opts.minIdleMs,
+      '0-0',
+      'COUNT',
+      opts.count,
+    )) as [string, RawEntry[], string[]?];
+    const claimed = reply[1].filter(([, flat]) => flat !== null);
+    if (claimed.length === 0) return [];
+    // XAUTOCLAIM does not report delivery counts; XPENDING per claimed id does (already incremented).
+    const pipe = this.redis.pipeline();
+    for (const [id] of claimed) pipe.xpending(key, group, id, id, 1);
+    const counts = (await pipe.exec()) ?? [];
+    return claimed.map(([id, flat], i) => {
+      const row = (counts[i]?.[1] as [string, string, number, number][] | undefined)?.[0];
+      return { id, fields: toFields(flat), deliveries: row ? Number(row[3]) : 1 };
+    });
+  }
+
+  async deadLetter(stream: string, group: string, entry: StreamEntry, error: string): Promise<void> {
+    await this.redis
+      .multi()
+      .xadd(
+        this.key(deadLetterStream(stream)),
+        '*',
+        ...flatten({
+          ...entry.fields,
+          dead_source_id: entry.id,
+          dead_group: group,
+          dead_deliveries: String(entry.deliveries),
+          dead_error: error,
+        }),
+      )
+      .xack(this.key(stream), group, entry.id)
+      .exec();
+  }
+
+  async trim(stream: string, maxLen: number): Promise<number> {
+    return this.redis.xtrim(this.key(stream), 'MAXLEN', '~', maxLen);
+  }
+
+  async length(stream: string): Promise<number> {
+    return this.redis.xlen(this.key(stream));
+  }
+
+  async groupInfo(stream: string, group: string): Promise<GroupInfo> {
+    const groups = (await this.redis.call('XINFO', 'GROUPS', this.key(stream)).catch((err: Error) => {
+      if (err.message.includes('no such key')) return [];
+      throw err;
+    })) as (string | number | null)[][];
+    for (const flat of groups) {
+      const info: Record<string, string | number | null> = {};
+      for (let i = 0; i < flat.length; i += 2) info[String(flat[i])] = flat[i + 1] ?? null;
+      if (info.name === group) {
+        return { pending: Number(info.pending ?? 0), lag: info.lag === null ? null : Number(info.lag ?? 0) };
+      }
+    }
+    return { pending: 0, lag: null };
+  }
+
+  async range(
+    stream: string,
+    start = '-',
+    end = '+',
+    count = 100,
+  ): Promise<{ id: string; fields: Fields }[]> {
+    const rows = (await this.redis.xrange(this.key(stream), start, end, 'COUNT', count)) as RawEntry[];
+    return rows.map(([id, flat]) => ({ id, fields: toFields(flat) }));
+  }
+
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.blocking.values()].map((c) => c.quit().catch(() => c.disconnect())));
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}

@@ -1,0 +1,61 @@
+// The one small streams contract every producer and consumer uses. Two implementations keep it: Redis Streams
+// (production) and an in-process bus (embedded default); one contract test suite runs against both.
+
+export type Fields = Record<string, string>;
+
+export interface StreamEntry {
+  id: string;
+  fields: Fields;
+  /** How many times this entry has been handed to a consumer, this delivery included. */
+  deliveries: number;
+}
+
+export interface ReadOptions {
+  count: number;
+  /** How long to wait for new entries when none are ready; 0 returns at once. */
+  blockMs: number;
+}
+
+export interface ReclaimOptions {
+  /** Entries pending at least this long with another (or this) consumer are taken over. */
+  minIdleMs: number;
+  count: number;
+}
+
+export interface GroupInfo {
+  /** Entries delivered but not acknowledged. */
+  pending: number;
+  /** Entries not yet delivered to the group (null when the server cannot tell). */
+  lag: number | null;
+}
+
+export interface Bus {
+  readonly kind: 'redis' | 'memory';
+  append(stream: string, fields: Fields): Promise<string>;
+  /** Appends several entries in order; either all are stored or the call fails. */
+  appendMany(stream: string, entries: Fields[]): Promise<string[]>;
+  /** Creates the group (reading from the start of the stream) if it does not exist; creates the stream too. */
+  ensureGroup(stream: string, group: string): Promise<void>;
+  /** New entries for this consumer (never delivered to the group before). */
+  read(stream: string, group: string, consumer: string, opts: ReadOptions): Promise<StreamEntry[]>;
+  ack(stream: string, group: string, ids: string[]): Promise<number>;
+  /** Takes over entries left pending by consumers that died or stalled; their delivery count goes up by one. */
+  reclaim(stream: string, group: string, consumer: string, opts: ReclaimOptions): Promise<StreamEntry[]>;
+  /** Moves an entry to `<stream>:dead` with the error that sank it, and acknowledges it. */
+  deadLetter(stream: string, group: string, entry: StreamEntry, error: string): Promise<void>;
+  /** Keeps about the newest `maxLen` entries. */
+  trim(stream: string, maxLen: number): Promise<number>;
+  length(stream: string): Promise<number>;
+  groupInfo(stream: string, group: string): Promise<GroupInfo>;
+  /** Entries in id order between two ids (inclusive), for inspection and dead-letter review. */
+  range(
+    stream: string,
+    start?: string,
+    end?: string,
+    count?: number,
+  ): Promise<{ id: string; fields: Fields }[]>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const deadLetterStream = (stream: string) => `${stream}:dead`;

@@ -1,0 +1,185 @@
+import { z } from 'zod';
+import { isValidTimeZone } from './domain/time.ts';
+
+// Every setting Watch Tower reads, in one schema. `loadConfig(process.env)` is called once, by main.ts;
+// nothing else reads the environment.
+
+export const ROLES = ['webhook', 'api', 'consumers', 'bot', 'jobs'] as const;
+export type Role = (typeof ROLES)[number];
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((s) => (s === '' ? undefined : s))
+  .optional();
+
+const optionalUrl = (protocols: string[], example: string) =>
+  optionalString.refine(
+    (s) => {
+      if (s === undefined) return true;
+      try {
+        return protocols.includes(new URL(s).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `expected a ${protocols.join(' or ')} URL such as ${example}` },
+  );
+
+const intInRange = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined || s === '') return fallback;
+      const n = Number(s);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a whole number from ${min} to ${max}, got "${s}"`,
+        });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const schema = z.object({
+  PORT: intInRange(0, 65535, 3000),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  DATABASE_URL: optionalUrl(['postgres:', 'postgresql:'], 'postgres://user@host:5432/watchtower'),
+  REDIS_URL: optionalUrl(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
+  WATCHTOWER_DATA_DIR: z.string().trim().min(1).default('.watchtower'),
+  WATCHTOWER_ROLES: z
+    .string()
+    .trim()
+    .default(ROLES.join(','))
+    .transform((s, ctx) => {
+      const roles = s
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean);
+      const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
+      if (roles.length === 0 || unknown.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a comma-separated subset of ${ROLES.join(',')}${unknown.length ? `; unknown: ${unknown.join(',')}` : ''}`,
+        });
+        return z.NEVER;
+      }
+      return [...new Set(roles)] as Role[];
+    }),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SLACK_BOT_TOKEN: optionalString.refine((s) => s === undefined || s.startsWith('xoxb-'), {
+    message: 'expected a bot token starting with xoxb-',
+  }),
+  SLACK_APP_TOKEN: optionalString.refine((s) => s === undefined || s.startsWith('xapp-'), {
+    message: 'expected an app-level token starting with xapp-',
+  }),
+  SLACK_API_URL: optionalUrl(['http:', 'https:'], 'https://slack.com/api/'),
+  SLACK_ALERTS_CHANNEL: optionalString,
+  SLACK_REPORTS_CHANNEL: optionalString,
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalUrl(['http:', 'https:'], 'https://api.openai.com/v1'),
+  OPENAI_MODEL: z.string().trim().min(1).default('gpt-4.1-mini'),
+  LOCONAV_WEBHOOK_SECRET: optionalString.refine((s) => s === undefined || s.length >= 16, {
+    message: 'expected at least 16 characters',
+  }),
+  LOCONAV_WEBHOOK_TOKEN: optionalString.refine((s) => s === undefined || s.length >= 16, {
+    message: 'expected at least 16 characters',
+  }),
+  LOCONAV_TIMEZONE: z
+    .string()
+    .trim()
+    .default('Africa/Lagos')
+    .refine(isValidTimeZone, { message: 'expected an IANA time zone such as Africa/Lagos' }),
+  JWT_SECRET: optionalString.refine((s) => s === undefined || s.length >= 32, {
+    message: 'expected at least 32 characters',
+  }),
+  GOOGLE_SHEETS_ID: optionalString,
+  GOOGLE_SHEETS_RANGE: z.string().trim().min(1).default('Trucks!A1:Z'),
+  GOOGLE_APPLICATION_CREDENTIALS: optionalString,
+  SHUTDOWN_TIMEOUT_MS: intInRange(100, 60_000, 10_000),
+});
+
+type Parsed = z.infer<typeof schema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  dataDir: string;
+  roles: Role[];
+  logLevel: Parsed['LOG_LEVEL'];
+  slack: {
+    botToken: string | undefined;
+    appToken: string | undefined;
+    apiUrl: string | undefined;
+    alertsChannel: string | undefined;
+    reportsChannel: string | undefined;
+  };
+  openai: { apiKey: string | undefined; baseUrl: string | undefined; model: string };
+  loconav: { webhookSecret: string | undefined; webhookToken: string | undefined; timeZone: string };
+  jwtSecret: string | undefined;
+  google: { sheetsId: string | undefined; sheetsRange: string; credentialsFile: string | undefined };
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'WT_CONFIG';
+  constructor(readonly problems: { variable: string; expected: string }[]) {
+    super(
+      `Watch Tower cannot start: fix ${problems.length === 1 ? 'this setting' : 'these settings'} — ` +
+        problems.map((p) => `${p.variable}: ${p.expected}`).join('; '),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads the environment; throws ONE ConfigError naming every bad variable (never echoing a secret's value). */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const byVariable = new Map<string, string>();
+    for (const issue of result.error.issues) {
+      const variable = String(issue.path[0] ?? 'environment');
+      const expected =
+        issue.code === 'invalid_value' ? `expected one of ${issue.values.join(', ')}` : issue.message;
+      if (!byVariable.has(variable)) byVariable.set(variable, expected);
+    }
+    throw new ConfigError([...byVariable].map(([variable, expected]) => ({ variable, expected })));
+  }
+  const e = result.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    dataDir: e.WATCHTOWER_DATA_DIR,
+    roles: e.WATCHTOWER_ROLES,
+    logLevel: e.LOG_LEVEL,
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: e.SLACK_API_URL,
+      alertsChannel: e.SLACK_ALERTS_CHANNEL,
+      reportsChannel: e.SLACK_REPORTS_CHANNEL,
+    },
+    openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL },
+    loconav: {
+      webhookSecret: e.LOCONAV_WEBHOOK_SECRET,
+      webhookToken: e.LOCONAV_WEBHOOK_TOKEN,
+      timeZone: e.LOCONAV_TIMEZONE,
+    },
+    jwtSecret: e.JWT_SECRET,
+    google: {
+      sheetsId: e.GOOGLE_SHEETS_ID,
+      sheetsRange: e.GOOGLE_SHEETS_RANGE,
+      credentialsFile: e.GOOGLE_APPLICATION_CREDENTIALS,
+    },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  };
+}
+
+export const hasRole = (config: Pick<Config, 'roles'>, role: Role) => config.roles.includes(role);

@@ -1,0 +1,207 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StreamConsumer, sleep } from '../../src/bus/consumer.ts';
+import { MemoryBus } from '../../src/bus/memory.ts';
+import type { Bus, StreamEntry } from '../../src/bus/types.ts';
+import { createLogger } from '../../src/log.ts';
+import { connectTestBus } from '../support/redis.ts';
+
+// One contract, two implementations: whatever runs on Redis in production runs the same embedded.
+const backends: [string, () => Promise<Bus>][] = [
+  ['Redis Streams', () => connectTestBus()],
+  ['the in-process bus', async () => new MemoryBus()],
+];
+
+const logger = createLogger('silent');
+
+async function until<T>(fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(20);
+  }
+}
+
+describe.each(backends)('bus contract on %s', (_name, make) => {
+  let bus: Bus;
+  beforeEach(async () => {
+    bus = await make();
+  });
+  afterEach(async () => {
+    await bus.close();
+  });
+
+  it('delivers appended entries in order to a group, once each', async () => {
+    await bus.ensureGroup('s', 'g');
+    const ids = await bus.appendMany('s', [{ n: '1' }, { n: '2' }, { n: '3' }]);
+    expect(ids).toHaveLength(3);
+    const first = await bus.read('s', 'g', 'c1', { count: 2, blockMs: 0 });
+    const second = await bus.read('s', 'g', 'c2', { count: 10, blockMs: 0 });
+    expect(first.map((e) => e.fields.n)).toEqual(['1', '2']);
+    expect(second.map((e) => e.fields.n)).toEqual(['3']);
+    expect(first.every((e) => e.deliveries === 1)).toBe(true);
+    expect(await bus.read('s', 'g', 'c1', { count: 10, blockMs: 0 })).toEqual([]);
+  });
+
+  it('gives each group its own copy of the stream', async () => {
+    await bus.ensureGroup('s', 'a');
+    await bus.ensureGroup('s', 'b');
+    await bus.append('s', { x: 'y' });
+    expect(await bus.read('s', 'a', 'c', { count: 10, blockMs: 0 })).toHaveLength(1);
+    expect(await bus.read('s', 'b', 'c', { count: 10, blockMs: 0 })).toHaveLength(1);
+  });
+
+  it('creating a group twice is harmless and keeps its position', async () => {
+    await bus.ensureGroup('s', 'g');
+    await bus.append('s', { n: '1' });
+    await bus.read('s', 'g', 'c', { count: 10, blockMs: 0 });
+    await bus.ensureGroup('s', 'g');
+    expect(await bus.read('s', 'g', 'c', { count: 10, blockMs: 0 })).toEqual([]);
+  });
+
+  it('wakes a blocked reader when an entry arrives', async () => {
+    await bus.ensureGroup('s', 'g');
+    const pending = bus.read('s', 'g', 'c', { count: 10, blockMs: 3_000 });
+    await sleep(50);
+    const started = Date.now();
+    await bus.append('s', { hello: 'world' });
+    const got = await pending;
+    expect(got.map((e) => e.fields.hello)).toEqual(['world']);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('returns nothing after the block time when the stream stays quiet', async () => {
+    await bus.ensureGroup('s', 'g');
+    expect(await bus.read('s', 'g', 'c', { count: 10, blockMs: 100 })).toEqual([]);
+  });
+
+  it('hands an entry whose consumer died before ack to another consumer', async () => {
+    await bus.ensureGroup('s', 'g');
+    await bus.append('s', { job: 'a' });
+    const [taken] = await bus.read('s', 'g', 'dies', { count: 1, blockMs: 0 });
+    expect(taken).toBeDefined();
+    // Not idle long enough yet: nobody may take it.
+    expect(await bus.reclaim('s', 'g', 'rescuer', { minIdleMs: 10_000, count: 10 })).toEqual([]);
+    await sleep(60);
+    const reclaimed = await bus.reclaim('s', 'g', 'rescuer', { minIdleMs: 50, count: 10 });
+    expect(reclaimed).toHaveLength(1);
+    expect(reclaimed[0]).toMatchObject({ id: taken!.id, fields: { job: 'a' }, deliveries: 2 });
+    expect((await bus.groupInfo('s', 'g')).pending).toBe(1);
+    expect(await bus.ack('s', 'g', [taken!.id])).toBe(1);
+    expect((await bus.groupInfo('s', 'g')).pending).toBe(0);
+  });
+
+  it('reports pending entries and lag per group', async () => {
+    await bus.ensureGroup('s', 'g');
+    await bus.appendMany('s', [{ n: '1' }, { n: '2' }, { n: '3' }]);
+    await bus.read('s', 'g', 'c', { count: 1, blockMs: 0 });
+    expect(await bus.groupInfo('s', 'g')).toEqual({ pending: 1, lag: 2 });
+    expect(await bus.length('s')).toBe(3);
+  });
+
+  it('trims old entries', async () => {
+    await bus.appendMany(
+      's',
+      Array.from({ length: 500 }, (_, i) => ({ n: String(i) })),
+    );
+    await bus.trim('s', 10);
+    // Redis trims approximately (whole macro-nodes); never below the asked length.
+    const left = await bus.length('s');
+    expect(left).toBeGreaterThanOrEqual(10);
+    expect(left).toBeLessThan(500);
+  });
+
+  it('moves an entry that fails N times to the dead-letter stream, with its error', async () => {
+    await bus.append('jobs', { kind: 'ok', n: '1' });
+    await bus.append('jobs', { kind: 'poison', n: '2' });
+    await bus.append('jobs', { kind: 'ok', n: '3' });
+    const done: string[] = [];
+    const dead: StreamEntry[] = [];
+    const consumer = new StreamConsumer({
+      bus,
+      stream: 'jobs',
+      group: 'workers',
+      consumer: 'w1',
+      logger,
+      blockMs: 50,
+      maxDeliveries: 3,
+      reclaimIdleMs: 30,
+      reclaimEveryMs: 30,
+      onDeadLetter: (e) => dead.push(e),
+      handle: async (entries) => {
+        if (entries.some((e) => e.fields.kind === 'poison')) throw new Error('cannot parse poison');
+        done.push(...entries.map((e) => e.fields.n!));
+      },
+    });
+    consumer.start();
+    await until(() => dead.length === 1);
+    await consumer.stop();
+    expect(done.sort()).toEqual(['1', '3']);
+    expect(dead[0]!.fields.n).toBe('2');
+    const letters = await bus.range('jobs:dead');
+    expect(letters).toHaveLength(1);
+    expect(letters[0]!.fields).toMatchObject({
+      kind: 'poison',
+      n: '2',
+      dead_error: 'cannot parse poison',
+      dead_deliveries: '3',
+      dead_group: 'workers',
+    });
+    expect((await bus.groupInfo('jobs', 'workers')).pending).toBe(0);
+  });
+
+  it('retries a batch through a transient failure without counting it against the entries', async () => {
+    await bus.appendMany('t', [{ n: '1' }, { n: '2' }]);
+    let failures = 3;
+    const stored: string[] = [];
+    const consumer = new StreamConsumer({
+      bus,
+      stream: 't',
+      group: 'g',
+      consumer: 'c',
+      logger,
+      blockMs: 50,
+      maxDeliveries: 1,
+      handle: async (entries) => {
+        if (failures-- > 0) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+        stored.push(...entries.map((e) => e.fields.n!));
+      },
+    });
+    consumer.start();
+    await until(() => stored.length === 2);
+    await consumer.stop();
+    expect(stored).toEqual(['1', '2']);
+    expect(await bus.length('t:dead')).toBe(0);
+    expect((await bus.groupInfo('t', 'g')).pending).toBe(0);
+  });
+
+  it('lets a second consumer finish what a stopped one left pending', async () => {
+    await bus.appendMany('k', [{ n: '1' }, { n: '2' }]);
+    await bus.ensureGroup('k', 'g');
+    // The first consumer takes both and "crashes" (never acks).
+    await bus.read('k', 'g', 'crashed', { count: 10, blockMs: 0 });
+    const seen: { n: string; deliveries: number }[] = [];
+    const rescuer = new StreamConsumer({
+      bus,
+      stream: 'k',
+      group: 'g',
+      consumer: 'rescuer',
+      logger,
+      blockMs: 50,
+      reclaimIdleMs: 50,
+      reclaimEveryMs: 20,
+      handle: async (entries) => {
+        seen.push(...entries.map((e) => ({ n: e.fields.n!, deliveries: e.deliveries })));
+      },
+    });
+    rescuer.start();
+    await until(() => seen.length === 2);
+    await rescuer.stop();
+    expect(seen).toEqual([
+      { n: '1', deliveries: 2 },
+      { n: '2', deliveries: 2 },
+    ]);
+    expect((await bus.groupInfo('k', 'g')).pending).toBe(0);
+  });
+});
