@@ -65,7 +65,7 @@ select ensure_position_partitions((now() at time zone 'UTC')::date - 2, 10);
 
 create table geofences (
   id             uuid primary key default gen_random_uuid(),
-  name           text not null unique,
+  name           text not null,
   type           text not null check (type in ('terminal', 'client', 'checkpoint', 'corridor', 'depot')),
   shape          text not null check (shape in ('polygon', 'circle', 'corridor')),
   -- polygon: the polygon; circle: its centre point; corridor: the route line
@@ -82,6 +82,9 @@ create table geofences (
   check (shape <> 'corridor' or width_m is not null)
 );
 create index geofences_geom_idx on geofences using gist (geom);
+-- Deleting a geofence deactivates it (trips and presence history keep pointing at it); names stay unique
+-- among the live ones.
+create unique index geofences_active_name_idx on geofences (lower(name)) where active;
 
 create table geofence_presence (
   id           bigint generated always as identity primary key,

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  LogController,
+} from 'fastify';
 import type { Bus } from '../bus/types.ts';
 import type { Db } from '../db/client.ts';
 import { AppError, isAppError } from '../errors.ts';
@@ -31,7 +36,7 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // A slow or stalled body must not hold a socket forever.
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
