@@ -1,0 +1,124 @@
+import type { Redis } from 'ioredis';
+
+// Small keyed state shared by replicas: leases (one owner per shard or cron run), replay guards, cache
+// entries and rate-limit counters. Redis in production, a Map in the embedded default.
+
+export interface Kv {
+  /** Sets key to value only if absent; true when this call set it. */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /** Extends the key's life only if it still holds `value` (a lease still ours). */
+  renewIfOwner(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /** Deletes the key only if it still holds `value`. */
+  releaseIfOwner(key: string, value: string): Promise<boolean>;
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  del(keys: string[]): Promise<number>;
+  /** Increments a counter, giving it `ttlMs` to live when it is new; returns the count and ms left. */
+  incrWindow(key: string, ttlMs: number): Promise<{ count: number; ttlMs: number }>;
+  /** Keys matching a prefix (small sets only: replica registrations). */
+  keysWithPrefix(prefix: string): Promise<string[]>;
+}
+
+const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+const INCR_WINDOW = `local n = redis.call('incr', KEYS[1]) if n == 1 then redis.call('pexpire', KEYS[1], ARGV[1]) end return {n, redis.call('pttl', KEYS[1])}`;
+
+export class RedisKv implements Kv {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix = 'wt:',
+  ) {}
+
+  private k(key: string) {
+    return this.prefix + key;
+  }
+
+  async setIfAbsent(key: string, value: string, ttlMs: number) {
+    return (await this.redis.set(this.k(key), value, 'PX', ttlMs, 'NX')) === 'OK';
+  }
+  async renewIfOwner(key: string, value: string, ttlMs: number) {
+    return Number(await this.redis.eval(RENEW, 1, this.k(key), value, ttlMs)) === 1;
+  }
+  async releaseIfOwner(key: string, value: string) {
+    return Number(await this.redis.eval(RELEASE, 1, this.k(key), value)) === 1;
+  }
+  async get(key: string) {
+    return this.redis.get(this.k(key));
+  }
+  async set(key: string, value: string, ttlMs: number) {
+    await this.redis.set(this.k(key), value, 'PX', ttlMs);
+  }
+  async del(keys: string[]) {
+    return keys.length ? this.redis.del(...keys.map((k) => this.k(k))) : 0;
+  }
+  async incrWindow(key: string, ttlMs: number) {
+    const [count, ttl] = (await this.redis.eval(INCR_WINDOW, 1, this.k(key), ttlMs)) as [number, number];
+    return { count: Number(count), ttlMs: Number(ttl) };
+  }
+  async keysWithPrefix(prefix: string) {
+    const out: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.k(prefix)}*`, 'COUNT', 500);
+      cursor = next;
+      out.push(...keys.map((k) => k.slice(this.prefix.length)));
+    } while (cursor !== '0');
+    return out;
+  }
+}
+
+export class MemoryKv implements Kv {
+  private readonly map = new Map<string, { value: string; expiresAt: number }>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  private live(key: string) {
+    const e = this.map.get(key);
+    if (e && e.expiresAt <= this.now()) {
+      this.map.delete(key);
+      return undefined;
+    }
+    return e;
+  }
+
+  async setIfAbsent(key: string, value: string, ttlMs: number) {
+    if (this.live(key)) return false;
+    this.map.set(key, { value, expiresAt: this.now() + ttlMs });
+    return true;
+  }
+  async renewIfOwner(key: string, value: string, ttlMs: number) {
+    const e = this.live(key);
+    if (!e || e.value !== value) return false;
+    e.expiresAt = this.now() + ttlMs;
+    return true;
+  }
+  async releaseIfOwner(key: string, value: string) {
+    const e = this.live(key);
+    if (!e || e.value !== value) return false;
+    this.map.delete(key);
+    return true;
+  }
+  async get(key: string) {
+    return this.live(key)?.value ?? null;
+  }
+  async set(key: string, value: string, ttlMs: number) {
+    this.map.set(key, { value, expiresAt: this.now() + ttlMs });
+  }
+  async del(keys: string[]) {
+    let n = 0;
+    for (const k of keys) if (this.live(k) && this.map.delete(k)) n++;
+    return n;
+  }
+  async incrWindow(key: string, ttlMs: number) {
+    const e = this.live(key);
+    if (!e) {
+      this.map.set(key, { value: '1', expiresAt: this.now() + ttlMs });
+      return { count: 1, ttlMs };
+    }
+    e.value = String(Number(e.value) + 1);
+    return { count: Number(e.value), ttlMs: e.expiresAt - this.now() };
+  }
+  async keysWithPrefix(prefix: string) {
+    return [...this.map.keys()].filter((k) => k.startsWith(prefix) && this.live(k));
+  }
+}

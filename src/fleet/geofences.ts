@@ -1,0 +1,259 @@
+import { z } from 'zod';
+import { parseOrThrow } from '../api/validation.ts';
+import type { Sql, TxSql } from '../db/client.ts';
+import { insertEvents } from '../db/events.ts';
+import * as db from '../db/geofences.ts';
+import {
+  GEOFENCE_TYPES,
+  type GeofenceRow,
+  type GeofenceValues,
+  type TruckInGeofence,
+} from '../db/geofences.ts';
+import { isUuid } from '../db/trucks.ts';
+import { boundarySchema } from '../domain/geofence-shape.ts';
+import { AppError } from '../errors.ts';
+import { type Actor, requireRole } from './actor.ts';
+
+// Geofence use cases, the same for REST, Slack, the agent and jobs. Viewers read; dispatchers and admins
+// draw, change and remove fences (they are the ones who know where a client's gate is).
+//
+// Inputs use the REST field names (snake_case) so an API client, an agent tool and an error message all
+// speak about the same `min_dwell_s`.
+
+export const MAX_MIN_DWELL_S = 86_400;
+export const MAX_EXIT_MARGIN_M = 5_000;
+
+const name = z
+  .string({ error: 'name: expected text' })
+  .trim()
+  .min(1, { error: 'name: must not be empty' })
+  .max(100, { error: 'name: at most 100 characters' });
+const type = z.enum(GEOFENCE_TYPES, { error: `type: expected one of ${GEOFENCE_TYPES.join(', ')}` });
+const minDwellS = z
+  .number({ error: 'min_dwell_s: expected a whole number of seconds' })
+  .int({ error: 'min_dwell_s: expected a whole number of seconds' })
+  .min(0, { error: `min_dwell_s: must be from 0 to ${MAX_MIN_DWELL_S}` })
+  .max(MAX_MIN_DWELL_S, { error: `min_dwell_s: must be from 0 to ${MAX_MIN_DWELL_S}` })
+  .nullish();
+const exitMarginM = z
+  .number({ error: 'exit_margin_m: expected a number of metres' })
+  .min(0, { error: `exit_margin_m: must be from 0 to ${MAX_EXIT_MARGIN_M} metres` })
+  .max(MAX_EXIT_MARGIN_M, { error: `exit_margin_m: must be from 0 to ${MAX_EXIT_MARGIN_M} metres` })
+  .nullish();
+
+// Unknown keys are refused rather than dropped: a misspelt `min_dwel_s` must not silently do nothing.
+const objectErrors = (fields: string) => (issue: z.core.$ZodRawIssue) => {
+  if (issue.code === 'unrecognized_keys') return `unknown field ${issue.keys.join(', ')}; expected ${fields}`;
+  if (issue.code === 'invalid_type') return 'expected a JSON object';
+  return undefined;
+};
+
+export const createGeofenceSchema = z.strictObject(
+  { name, type, boundary: boundarySchema, min_dwell_s: minDwellS, exit_margin_m: exitMarginM },
+  { error: objectErrors('name, type, boundary, min_dwell_s, exit_margin_m') },
+);
+
+export const updateGeofenceSchema = z
+  .strictObject(
+    {
+      name: name.optional(),
+      type: type.optional(),
+      boundary: boundarySchema.optional(),
+      min_dwell_s: minDwellS,
+      exit_margin_m: exitMarginM,
+      version: z
+        .number({ error: 'version: expected the version you last read' })
+        .int({ error: 'version: expected the version you last read' })
+        .positive({ error: 'version: expected the version you last read' })
+        .optional(),
+    },
+    { error: objectErrors('name, type, boundary, min_dwell_s, exit_margin_m, version') },
+  )
+  .refine((c) => Object.keys(c).some((k) => k !== 'version'), {
+    error: 'nothing to change: send at least one of name, type, boundary, min_dwell_s, exit_margin_m',
+  });
+
+export type CreateGeofenceInput = z.input<typeof createGeofenceSchema>;
+export type UpdateGeofenceInput = z.input<typeof updateGeofenceSchema>;
+
+const listSchema = z.strictObject({ type: type.optional() }, { error: objectErrors('type') });
+
+function notFound(key: string): AppError {
+  return new AppError(
+    'WT_GEOFENCE_NOT_FOUND',
+    `No geofence ${JSON.stringify(key)}: check the name or id (deleted geofences are gone).`,
+  );
+}
+
+/** A live geofence by id or by name (any case); 404 otherwise. */
+async function findLive(sql: Sql | TxSql, key: string, forUpdate = false): Promise<GeofenceRow> {
+  const trimmed = key.trim();
+  const row = isUuid(trimmed)
+    ? await db.getGeofenceById(sql, trimmed, { forUpdate })
+    : await db.findGeofenceByName(sql, trimmed);
+  if (!row?.active) throw notFound(key);
+  // A name lookup does not lock; take the lock by id now that we know it.
+  return forUpdate && !isUuid(trimmed)
+    ? ((await db.getGeofenceById(sql, row.id, { forUpdate })) ?? row)
+    : row;
+}
+
+async function assertValidShape(sql: Sql | TxSql, values: GeofenceValues): Promise<void> {
+  const problem = await db.shapeProblem(sql, values.shape);
+  if (problem)
+    throw new AppError('WT_VALIDATION', `Invalid geofence: boundary: not a valid polygon (${problem})`);
+}
+
+/** Runs a write, turning the live-name unique index into a sentence. */
+async function mapNameConflict<T>(name: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    const e = err as { code?: string; constraint_name?: string };
+    if (e.code === '23505' && e.constraint_name === 'geofences_active_name_idx') {
+      throw new AppError(
+        'WT_CONFLICT',
+        `A geofence named ${JSON.stringify(name)} already exists: pick another name or change that one.`,
+      );
+    }
+    throw err;
+  }
+}
+
+const eventBase = (actor: Actor, row: GeofenceRow) => ({
+  entityType: 'geofence',
+  entityId: row.id,
+  actor: actor.principal,
+  correlationId: actor.correlationId ?? null,
+});
+
+export async function createGeofence(sql: Sql, actor: Actor, input: unknown): Promise<GeofenceRow> {
+  requireRole(actor, 'dispatcher', 'create geofences');
+  const parsed = parseOrThrow(createGeofenceSchema, input, 'geofence');
+  const values: GeofenceValues = {
+    name: parsed.name,
+    type: parsed.type,
+    shape: parsed.boundary,
+    minDwellS: parsed.min_dwell_s ?? null,
+    exitMarginM: parsed.exit_margin_m ?? null,
+  };
+  return mapNameConflict(values.name, () =>
+    sql.begin(async (tx) => {
+      await assertValidShape(tx, values);
+      const row = await db.insertGeofence(tx, values);
+      await insertEvents(tx, [
+        {
+          ...eventBase(actor, row),
+          type: 'geofence.created',
+          payload: { name: row.name, type: row.type, shape: row.shape.kind, version: row.version },
+        },
+      ]);
+      return row;
+    }),
+  );
+}
+
+const CHANGEABLE = ['name', 'type', 'shape', 'minDwellS', 'exitMarginM'] as const;
+const FIELD_NAMES: Record<(typeof CHANGEABLE)[number], string> = {
+  name: 'name',
+  type: 'type',
+  shape: 'boundary',
+  minDwellS: 'min_dwell_s',
+  exitMarginM: 'exit_margin_m',
+};
+
+/** Changes the fields given; `version`, when sent, must match or nothing is written (409). */
+export async function updateGeofence(
+  sql: Sql,
+  actor: Actor,
+  key: string,
+  input: unknown,
+): Promise<GeofenceRow> {
+  requireRole(actor, 'dispatcher', 'change geofences');
+  const changes = parseOrThrow(updateGeofenceSchema, input, 'geofence change');
+  return mapNameConflict(changes.name ?? '', () =>
+    sql.begin(async (tx) => {
+      const current = await findLive(tx, key, true);
+      if (changes.version !== undefined && changes.version !== current.version) {
+        throw new AppError(
+          'WT_VERSION_CONFLICT',
+          `Geofence ${JSON.stringify(current.name)} changed since you read it (version ${changes.version}, now ${current.version}): read it again and retry.`,
+        );
+      }
+      const next: GeofenceValues = {
+        name: changes.name ?? current.name,
+        type: changes.type ?? current.type,
+        shape: changes.boundary ?? current.shape,
+        minDwellS: changes.min_dwell_s === undefined ? current.minDwellS : changes.min_dwell_s,
+        exitMarginM: changes.exit_margin_m === undefined ? current.exitMarginM : changes.exit_margin_m,
+      };
+      const changed = CHANGEABLE.filter((f) => JSON.stringify(next[f]) !== JSON.stringify(current[f]));
+      // Sending what is already there changes nothing, so it writes nothing and tells no one.
+      if (changed.length === 0) return current;
+      if (changed.includes('shape')) await assertValidShape(tx, next);
+      const row = await db.updateGeofence(tx, current.id, next);
+      if (!row) throw notFound(key);
+      await insertEvents(tx, [
+        {
+          ...eventBase(actor, row),
+          type: 'geofence.updated',
+          payload: {
+            name: row.name,
+            type: row.type,
+            version: row.version,
+            changed: changed.map((f) => FIELD_NAMES[f]),
+            ...(changed.includes('name') ? { previous_name: current.name } : {}),
+          },
+        },
+      ]);
+      return row;
+    }),
+  );
+}
+
+/** Deactivates the geofence (history keeps pointing at it); refused while open trips start or end there. */
+export async function deleteGeofence(sql: Sql, actor: Actor, key: string): Promise<GeofenceRow> {
+  requireRole(actor, 'dispatcher', 'delete geofences');
+  return sql.begin(async (tx) => {
+    const current = await findLive(tx, key, true);
+    const trips = await db.openTripsAt(tx, current.id);
+    if (trips.length > 0) {
+      const shown = trips.slice(0, 5).join(', ') + (trips.length > 5 ? ` and ${trips.length - 5} more` : '');
+      throw new AppError(
+        'WT_CONFLICT',
+        `Geofence ${JSON.stringify(current.name)} is the origin or destination of open trips (${shown}): complete or cancel them first.`,
+      );
+    }
+    const row = await db.deactivateGeofence(tx, current.id);
+    if (!row) throw notFound(key);
+    await insertEvents(tx, [
+      {
+        ...eventBase(actor, row),
+        type: 'geofence.deleted',
+        payload: { name: row.name, type: row.type, version: row.version },
+      },
+    ]);
+    return row;
+  });
+}
+
+export async function listGeofences(sql: Sql, actor: Actor, input: unknown = {}): Promise<GeofenceRow[]> {
+  requireRole(actor, 'viewer', 'list geofences');
+  const filters = parseOrThrow(listSchema, input, 'geofence filter');
+  return db.listActiveGeofences(sql, filters);
+}
+
+export async function getGeofence(sql: Sql, actor: Actor, key: string): Promise<GeofenceRow> {
+  requireRole(actor, 'viewer', 'read geofences');
+  return findLive(sql, key);
+}
+
+export async function trucksInGeofence(
+  sql: Sql,
+  actor: Actor,
+  key: string,
+): Promise<{ geofence: GeofenceRow; trucks: TruckInGeofence[] }> {
+  requireRole(actor, 'viewer', 'see trucks in a geofence');
+  const geofence = await findLive(sql, key);
+  return { geofence, trucks: await db.trucksInside(sql, geofence.id) };
+}
