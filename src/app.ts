@@ -1,10 +1,16 @@
 import type { FastifyInstance } from 'fastify';
+import { apiAuth } from './api/auth.ts';
+import { geofenceRoutes } from './api/routes/geofences.ts';
+import { truckRoutes } from './api/routes/trucks.ts';
 import { build } from './api/server.ts';
-import { createBus } from './bus/index.ts';
+import { createBus, createKv } from './bus/index.ts';
+import type { Kv } from './bus/kv.ts';
 import type { Bus } from './bus/types.ts';
 import { type Config, hasRole } from './config.ts';
 import { createDb, type Db } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
+import { type Ingest, startIngest } from './ingest/index.ts';
+import { webhookRoutes } from './ingest/webhook.ts';
 import type { Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 
@@ -18,7 +24,9 @@ export interface WatchTower {
   config: Config;
   db: Db;
   bus: Bus;
+  kv: Kv;
   metrics: Metrics;
+  ingest: Ingest | undefined;
   http: FastifyInstance | undefined;
   /** Where the HTTP server listens, e.g. http://127.0.0.1:3000 */
   url: string | undefined;
@@ -29,6 +37,8 @@ export interface StartOptions {
   logger: Logger;
   /** Stream names are prefixed with this (tests run side by side on one Redis). */
   busPrefix?: string;
+  /** Consumer and lease timings (tests shorten them). */
+  tuning?: Pick<Parameters<typeof startIngest>[0], 'consumer' | 'leaseTtlMs' | 'relayIdleMs' | 'replicaId'>;
 }
 
 /** The composition root's body: config → db → bus → http (→ consumers, bot, jobs), stopped in reverse. */
@@ -56,11 +66,48 @@ export async function startWatchTower(config: Config, opts: StartOptions): Promi
 
     const bus = await createBus({ redisUrl: config.redisUrl, logger, prefix: opts.busPrefix });
     parts.push({ name: 'bus', stop: () => bus.close() });
+    const kv = createKv(bus);
+
+    let ingest: Ingest | undefined;
+    if (hasRole(config, 'consumers')) {
+      const started = await startIngest({
+        sql: db.sql,
+        bus,
+        kv,
+        metrics,
+        logger,
+        shards: config.ingest.shards,
+        quality: { maxSpeedKmh: config.ingest.maxSpeedKmh },
+        ...opts.tuning,
+      });
+      ingest = started;
+      parts.push({ name: 'consumers', stop: () => started.stop() });
+    }
 
     let http: FastifyInstance | undefined;
     let url: string | undefined;
     if (hasRole(config, 'webhook') || hasRole(config, 'api')) {
-      http = await build({ db, bus, logger, metrics, isDraining: () => draining });
+      const plugins = [];
+      if (hasRole(config, 'webhook')) {
+        plugins.push(
+          webhookRoutes({
+            bus,
+            kv,
+            metrics,
+            auth: config.loconav,
+            timeZone: config.loconav.timeZone,
+            shards: config.ingest.shards,
+          }),
+        );
+      }
+      if (hasRole(config, 'api')) {
+        plugins.push(
+          apiAuth({ jwtSecret: config.jwtSecret }),
+          geofenceRoutes({ sql: db.sql }),
+          truckRoutes({ sql: db.sql }),
+        );
+      }
+      http = await build({ db, bus, logger, metrics, plugins, isDraining: () => draining });
       const app = http;
       // Closing fastify waits for in-flight requests to finish: intake stops first, then work drains.
       parts.push({ name: 'http', stop: () => app.close() });
@@ -70,7 +117,7 @@ export async function startWatchTower(config: Config, opts: StartOptions): Promi
     }
 
     describeStartup(config, logger, db, bus, url);
-    return { config, db, bus, metrics, http, url, stop: stopAll };
+    return { config, db, bus, kv, metrics, ingest, http, url, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

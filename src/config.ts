@@ -100,6 +100,9 @@ const schema = z.object({
   GOOGLE_SHEETS_RANGE: z.string().trim().min(1).default('Trucks!A1:Z'),
   GOOGLE_APPLICATION_CREDENTIALS: optionalString,
   SHUTDOWN_TIMEOUT_MS: intInRange(100, 60_000, 10_000),
+  INGEST_SHARDS: intInRange(1, 256, 8),
+  MAX_SPEED_KMH: intInRange(20, 1000, 200),
+  WATCHTOWER_SIMULATOR: z.enum(['auto', 'on', 'off']).default('auto'),
 });
 
 type Parsed = z.infer<typeof schema>;
@@ -124,6 +127,9 @@ export interface Config {
   jwtSecret: string | undefined;
   google: { sheetsId: string | undefined; sheetsRange: string; credentialsFile: string | undefined };
   shutdownTimeoutMs: number;
+  ingest: { shards: number; maxSpeedKmh: number };
+  /** auto: the Lagos demo fleet drives on an empty embedded database only. */
+  simulator: 'auto' | 'on' | 'off';
 }
 
 export class ConfigError extends Error {
@@ -179,6 +185,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       credentialsFile: e.GOOGLE_APPLICATION_CREDENTIALS,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    ingest: { shards: e.INGEST_SHARDS, maxSpeedKmh: e.MAX_SPEED_KMH },
+    simulator: e.WATCHTOWER_SIMULATOR,
   };
 }
 

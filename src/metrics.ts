@@ -81,8 +81,57 @@ export function createMetrics() {
     },
   });
 
+  const positions = new Counter({
+    name: 'watchtower_positions_total',
+    help: 'LocoNav fixes by outcome: stored, out_of_order (stored, location kept), or the reason dropped',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const webhookItems = new Counter({
+    name: 'watchtower_webhook_items_total',
+    help: 'Webhook items by kind and result (accepted into the stream, or rejected at the door)',
+    labelNames: ['kind', 'result'] as const,
+    registers: [registry],
+  });
+  const trucksRegistered = new Counter({
+    name: 'watchtower_trucks_registered_total',
+    help: 'Unknown vehicles registered as unassigned trucks',
+    registers: [registry],
+  });
+  const geofenceTransitions = new Counter({
+    name: 'watchtower_geofence_transitions_total',
+    help: 'Geofence entries and exits',
+    labelNames: ['type'] as const,
+    registers: [registry],
+  });
+  const batchDuration = new Histogram({
+    name: 'watchtower_consumer_batch_duration_seconds',
+    help: 'Time to apply one batch, by consumer group',
+    labelNames: ['group'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const geofenceEval = new Histogram({
+    name: 'watchtower_geofence_eval_seconds',
+    help: 'Time to place one fix against every geofence and step its presence',
+    buckets: [1e-6, 2e-6, 5e-6, 1e-5, 2e-5, 5e-5, 1e-4, 1e-3],
+    registers: [registry],
+  });
+  const eventsRelayed = new Counter({
+    name: 'watchtower_events_relayed_total',
+    help: 'Outbox events published to the event stream',
+    registers: [registry],
+  });
+
   return {
     registry,
+    positions,
+    webhookItems,
+    trucksRegistered,
+    geofenceTransitions,
+    batchDuration,
+    geofenceEval,
+    eventsRelayed,
     httpDuration,
     httpErrors,
     outsideCall,

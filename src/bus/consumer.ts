@@ -21,6 +21,11 @@ export interface ConsumerOptions {
   /** An entry pending this long is presumed abandoned by its consumer. */
   reclaimIdleMs?: number;
   reclaimEveryMs?: number;
+  /**
+   * Idle time for the first reclaim after start. A consumer that has just been given sole ownership of a
+   * stream (a shard lease) sets 0: whatever its predecessor left pending is its own at once.
+   */
+  initialReclaimIdleMs?: number;
   isTransient?: (err: unknown) => boolean;
   onDeadLetter?: (entry: StreamEntry, error: string) => void;
   onBatch?: (entries: StreamEntry[], ms: number) => void;
@@ -63,8 +68,8 @@ export class StreamConsumer {
   private stopping = false;
   private loop: Promise<void> | undefined;
   private readonly lastErrors = new Map<string, string>();
-  private readonly o: Required<Omit<ConsumerOptions, 'onDeadLetter' | 'onBatch'>> &
-    Pick<ConsumerOptions, 'onDeadLetter' | 'onBatch'>;
+  private readonly o: Required<Omit<ConsumerOptions, 'onDeadLetter' | 'onBatch' | 'initialReclaimIdleMs'>> &
+    Pick<ConsumerOptions, 'onDeadLetter' | 'onBatch' | 'initialReclaimIdleMs'>;
 
   constructor(opts: ConsumerOptions) {
     this.o = {
@@ -96,6 +101,7 @@ export class StreamConsumer {
   private async run(): Promise<void> {
     const { bus, stream, group, consumer, logger } = this.o;
     let nextReclaim = 0;
+    let reclaimIdleMs = this.o.initialReclaimIdleMs ?? this.o.reclaimIdleMs;
     let backoff = 100;
     while (!this.stopping) {
       try {
@@ -103,10 +109,14 @@ export class StreamConsumer {
         let entries: StreamEntry[] = [];
         if (Date.now() >= nextReclaim) {
           entries = await bus.reclaim(stream, group, consumer, {
-            minIdleMs: this.o.reclaimIdleMs,
+            minIdleMs: reclaimIdleMs,
             count: this.o.batchSize,
           });
-          nextReclaim = Date.now() + this.o.reclaimEveryMs;
+          // Keep draining a backlog of reclaimable entries before reading new ones.
+          if (entries.length < this.o.batchSize) {
+            nextReclaim = Date.now() + this.o.reclaimEveryMs;
+            reclaimIdleMs = this.o.reclaimIdleMs;
+          }
           if (entries.length)
             logger.info({ stream, group, count: entries.length }, 'reclaimed stale entries');
         }

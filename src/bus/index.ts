@@ -1,5 +1,6 @@
 import type { Logger } from '../log.ts';
 import { redactUrl } from '../log.ts';
+import { type Kv, MemoryKv, RedisKv } from './kv.ts';
 import { MemoryBus } from './memory.ts';
 import { RedisBus } from './redis.ts';
 import type { Bus } from './types.ts';
@@ -18,4 +19,9 @@ export async function createBus(opts: {
   }
   opts.logger.info('streams: in-process bus (REDIS_URL unset; streams do not survive a restart)');
   return new MemoryBus();
+}
+
+/** Leases, replay guards, cache and counters live beside the streams: Redis, or this process. */
+export function createKv(bus: Bus, prefix?: string): Kv {
+  return bus instanceof RedisBus ? new RedisKv(bus.redis, prefix ?? bus.prefix) : new MemoryKv();
 }

@@ -27,9 +27,10 @@ export interface RedisBusOptions {
 export class RedisBus implements Bus {
   readonly kind = 'redis' as const;
   readonly redis: Redis;
-  private readonly prefix: string;
-  // Blocking reads hold their connection, so each consumer gets its own; the shared one stays pipelined.
-  private readonly blocking = new Map<string, Redis>();
+  readonly prefix: string;
+  // Blocking reads hold their connection, so each reader (stream, group, consumer) gets its own; the shared
+  // one stays pipelined.
+  private readonly blocking = new Map<string, { conn: Redis; ready: Promise<void> }>();
   private closed = false;
 
   private constructor(redis: Redis, prefix: string) {
@@ -58,15 +59,16 @@ export class RedisBus implements Bus {
     return this.prefix + stream;
   }
 
-  private async blockingConnection(consumer: string): Promise<Redis> {
-    let conn = this.blocking.get(consumer);
-    if (!conn) {
-      conn = this.redis.duplicate({ enableAutoPipelining: false, lazyConnect: true });
+  private async blockingConnection(reader: string): Promise<Redis> {
+    let entry = this.blocking.get(reader);
+    if (!entry) {
+      const conn = this.redis.duplicate({ enableAutoPipelining: false, lazyConnect: true });
       conn.on('error', () => {});
-      this.blocking.set(consumer, conn);
-      await conn.connect();
+      entry = { conn, ready: conn.connect() };
+      this.blocking.set(reader, entry);
     }
-    return conn;
+    await entry.ready;
+    return entry.conn;
   }
 
   async append(stream: string, fields: Fields): Promise<string> {
@@ -96,7 +98,7 @@ export class RedisBus implements Bus {
 
   async read(stream: string, group: string, consumer: string, opts: ReadOptions): Promise<StreamEntry[]> {
     const key = this.key(stream);
-    const conn = opts.blockMs > 0 ? await this.blockingConnection(consumer) : this.redis;
+    const conn = opts.blockMs > 0 ? await this.blockingConnection(`${key}|${group}|${consumer}`) : this.redis;
     const args: (string | number)[] = ['GROUP', group, consumer, 'COUNT', opts.count];
     if (opts.blockMs > 0) args.push('BLOCK', opts.blockMs);
     args.push('STREAMS', key, '>');
@@ -197,7 +199,9 @@ export class RedisBus implements Bus {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([...this.blocking.values()].map((c) => c.quit().catch(() => c.disconnect())));
+    await Promise.all(
+      [...this.blocking.values()].map(({ conn }) => conn.quit().catch(() => conn.disconnect())),
+    );
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

@@ -27,8 +27,15 @@ export function connect(url: string, max: number): Sql {
     idle_timeout: 60,
     connect_timeout: 10,
     onnotice: () => {},
-    // bigint ids and counts come back as JS numbers; our sequences stay far below 2^53.
-    types: { bigint: postgres.BigInt },
+    // bigint ids and counts come back as JS numbers; our sequences and counts stay far below 2^53.
+    types: {
+      bigint: {
+        to: 20,
+        from: [20],
+        serialize: (n: number | bigint) => String(n),
+        parse: (s: string) => Number(s),
+      },
+    },
     transform: { undefined: null },
   });
 }

@@ -1,0 +1,369 @@
+// npm run bench:ingest — the ingest path measured in ONE run on this machine, against real PostgreSQL+PostGIS
+// and Redis (from TEST_DATABASE_URL/TEST_REDIS_URL, which scripts/bench.sh starts when none are given),
+// with 10,000 geofences and 5,000 trucks:
+//   (a) a bare Fastify route answering 202: the ceiling;   (b) the webhook accept path;
+//   (c) the whole pipeline: webhook → row stored + current location + geofences evaluated;
+//   (d) lag from webhook to event on the event stream, at 5,000 positions/s.
+// Prints a table, then its figures as ONE JSON object on the last line.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import Fastify from 'fastify';
+import postgres from 'postgres';
+import { startWatchTower, type WatchTower } from '../src/app.ts';
+import { RedisBus } from '../src/bus/redis.ts';
+import { loadConfig } from '../src/config.ts';
+import { connect } from '../src/db/client.ts';
+import { insertGeofence, listActiveShapes } from '../src/db/geofences.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { INITIAL_PRESENCE, step } from '../src/domain/geofence-presence.ts';
+import { GeofenceIndex, LAGOS_AREA, seededRandom, syntheticGeofences } from '../src/domain/spatial-index.ts';
+import { LAGOS, toLocal } from '../src/domain/time.ts';
+import { EVENTS_STREAM } from '../src/ingest/streams.ts';
+import { WEBHOOK_PATH } from '../src/ingest/webhook.ts';
+import { createLogger } from '../src/log.ts';
+
+const GEOFENCES = 10_000;
+const TRUCKS = 5_000;
+const BATCH = 50;
+const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 10_000);
+const E2E_MS = Number(process.env.BENCH_E2E_MS ?? 15_000);
+const SECRET = 'bench-webhook-secret-0123456789';
+const root = path.resolve(import.meta.dirname, '..');
+const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
+
+const baseUrl = process.env.TEST_DATABASE_URL;
+const redisUrl = process.env.TEST_REDIS_URL;
+if (!baseUrl || !redisUrl) {
+  console.error(
+    'TEST_DATABASE_URL and TEST_REDIS_URL must be set: run `npm run bench:ingest`, which starts them',
+  );
+  process.exit(1);
+}
+
+const pad2 = (n: number) => String(n).padStart(2, '0');
+const gpstime = (t: Date) => {
+  const l = toLocal(t, LAGOS);
+  return `${pad2(l.day)}-${pad2(l.month)}-${l.year} ${pad2(l.hour)}:${pad2(l.minute)}:${pad2(l.second)}`;
+};
+
+interface LoadResult {
+  sent: number;
+  ok: number;
+  failed: number;
+  elapsedS: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  sentAt?: Record<string, number>;
+}
+
+function load(job: Record<string, unknown>): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load.ts'], {
+      cwd: root,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').pop()!))
+        : reject(new Error(`loader exited ${code}`)),
+    );
+    child.stdin.end(JSON.stringify(job));
+  });
+}
+
+/** Trucks drive plausible paths: every round each moves ~100 m and 10 s; a request carries 50 trucks' fixes. */
+function bodies(rounds: number, startMs: number, trucks = TRUCKS, prefix = 'BEN'): string[] {
+  const rnd = seededRandom(42);
+  const pos = Array.from({ length: trucks }, () => ({
+    lat: LAGOS_AREA.minLat + rnd() * (LAGOS_AREA.maxLat - LAGOS_AREA.minLat),
+    lng: LAGOS_AREA.minLng + rnd() * (LAGOS_AREA.maxLng - LAGOS_AREA.minLng),
+    heading: rnd() * 2 * Math.PI,
+  }));
+  const out: string[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const at = gpstime(new Date(startMs + r * 10_000));
+    for (let i = 0; i < trucks; i += BATCH) {
+      const items = [];
+      for (let t = i; t < Math.min(trucks, i + BATCH); t++) {
+        const p = pos[t]!;
+        p.heading += (rnd() - 0.5) * 0.5;
+        p.lat += Math.sin(p.heading) * 0.0009;
+        p.lng += Math.cos(p.heading) * 0.0009;
+        items.push({
+          imei: String(860000000000000 + t),
+          vehiclenumber: `${prefix}-${String(t).padStart(4, '0')}`,
+          latitude: Number(p.lat.toFixed(6)),
+          longitude: Number(p.lng.toFixed(6)),
+          speed: 36,
+          orientation: Math.round(((p.heading * 180) / Math.PI + 360) % 360),
+          ignition: '1',
+          gpstime: at,
+        });
+      }
+      out.push(JSON.stringify(items));
+    }
+  }
+  return out;
+}
+
+async function freshDatabase(): Promise<string> {
+  const admin = postgres(baseUrl!, { max: 1, onnotice: () => {} });
+  await admin.unsafe('drop database if exists watchtower_bench with (force)');
+  await admin.unsafe('create database watchtower_bench');
+  await admin.end();
+  const url = new URL(baseUrl!);
+  url.pathname = '/watchtower_bench';
+  return url.toString();
+}
+
+async function seed(url: string) {
+  const sql = connect(url, 4);
+  await migrate(sql, logger);
+  const shapes = syntheticGeofences(GEOFENCES, 7);
+  for (let i = 0; i < shapes.length; i += 500) {
+    await Promise.all(
+      shapes
+        .slice(i, i + 500)
+        .map((g, k) =>
+          insertGeofence(sql, {
+            name: `bench-${i + k}`,
+            type: 'checkpoint',
+            shape: g.shape,
+            minDwellS: 30,
+            exitMarginM: 50,
+          }),
+        ),
+    );
+  }
+  // 1,000 probe geofences far from the fleet (south of Lagos, at sea), entered on the first fix.
+  for (let i = 0; i < 1000; i += 500) {
+    await Promise.all(
+      Array.from({ length: 500 }, (_, k) =>
+        insertGeofence(sql, {
+          name: `probe-${i + k}`,
+          type: 'checkpoint',
+          shape: { kind: 'circle', center: { lat: 6.0 + (i + k) * 0.002, lng: 3.0 }, radiusM: 50 },
+          minDwellS: 0,
+          exitMarginM: 50,
+        }),
+      ),
+    );
+  }
+  await sql`
+    insert into trucks (truck_number, imei, status)
+    select 'BEN-' || lpad(i::text, 4, '0'), (860000000000000 + i)::text, 'active' from generate_series(0, ${TRUCKS - 1}) i`;
+  await sql`
+    insert into trucks (truck_number, imei, status)
+    select 'PRB-' || lpad(i::text, 4, '0'), (870000000000000 + i)::text, 'active' from generate_series(0, 999) i`;
+  await sql.end();
+}
+
+async function bare(): Promise<LoadResult> {
+  const app = Fastify({ bodyLimit: 1024 * 1024 });
+  app.post(WEBHOOK_PATH, async (_req, reply) => {
+    reply.code(202);
+    return { accepted: 0, rejected: [] };
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as { port: number };
+  const result = await load({
+    url: `http://127.0.0.1:${port}${WEBHOOK_PATH}`,
+    bodies: bodies(1, Date.now() - 60_000),
+    concurrency: 32,
+    durationMs: PHASE_MS,
+  });
+  await app.close();
+  return result;
+}
+
+async function start(url: string, roles: string): Promise<WatchTower> {
+  const config = loadConfig({
+    DATABASE_URL: url,
+    REDIS_URL: redisUrl,
+    PORT: '0',
+    LOCONAV_WEBHOOK_SECRET: SECRET,
+    WATCHTOWER_ROLES: roles,
+    LOG_LEVEL: 'warn',
+  });
+  return startWatchTower(config, { logger, busPrefix: `bench-${Date.now()}:` });
+}
+
+async function countPositions(url: string): Promise<number> {
+  const sql = postgres(url, { max: 1 });
+  const [row] = await sql`select count(*)::int as n from vehicle_positions`;
+  await sql.end();
+  return row!.n;
+}
+
+function percentile(values: number[], p: number) {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
+}
+
+async function main() {
+  const url = await freshDatabase();
+  const seedStarted = Date.now();
+  await seed(url);
+  console.log(
+    `seeded ${GEOFENCES} geofences (+1,000 probes) and ${TRUCKS} trucks in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`,
+  );
+
+  // (a) the ceiling
+  const a = await bare();
+
+  // (b) the accept path: webhook only, nothing consuming.
+  let wt = await start(url, 'webhook');
+  const b = await load({
+    url: `${wt.url}${WEBHOOK_PATH}`,
+    secret: SECRET,
+    bodies: bodies(2, Date.now() - 120_000),
+    concurrency: 32,
+    durationMs: PHASE_MS,
+  });
+  await wt.stop();
+
+  // (c) the whole pipeline: fill the streams as fast as the webhook takes them, with consumers running, and
+  // time until every fix is stored and the geofence watcher has caught up.
+  const url2 = await freshDatabase();
+  await seed(url2);
+  wt = await start(url2, 'webhook,consumers');
+  const rounds = Math.ceil(((E2E_MS / 1000) * 30_000) / TRUCKS);
+  const e2eBodies = bodies(rounds, Date.now() - rounds * 10_000 - 60_000);
+  const e2eStarted = performance.now();
+  const c = await load({
+    url: `${wt.url}${WEBHOOK_PATH}`,
+    secret: SECRET,
+    bodies: e2eBodies,
+    concurrency: 16,
+    durationMs: E2E_MS,
+    maxRequests: e2eBodies.length,
+  });
+  const accepted = c.ok * BATCH;
+  const redis = await RedisBus.connect({ url: redisUrl! });
+  let stored = 0;
+  for (;;) {
+    stored = await countPositions(url2);
+    let watcherLag = 0;
+    for (let s = 0; s < wt.config.ingest.shards; s++) {
+      const info = await wt.bus.groupInfo(`positions.${s}`, 'geofence-watcher');
+      watcherLag += (info.lag ?? 0) + info.pending;
+    }
+    if (stored >= accepted && watcherLag === 0) break;
+    if (performance.now() - e2eStarted > 300_000)
+      throw new Error(`pipeline did not drain: ${stored}/${accepted}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const e2eSeconds = (performance.now() - e2eStarted) / 1000;
+  await redis.close();
+
+  // (d) lag at 5,000 positions/s: 100 requests/s of 50 fixes; one fix per request is a probe truck's first
+  // fix, inside a probe geofence with no dwell, so each request yields one geofence.entered event.
+  await wt.bus.ensureGroup(EVENTS_STREAM, 'bench');
+  await wt.bus.read(EVENTS_STREAM, 'bench', 'bench', { count: 100_000, blockMs: 0 });
+  const paced = bodies(2, Date.now() - 30_000, TRUCKS, 'BEN').map((body, i) => {
+    const items = JSON.parse(body) as Record<string, unknown>[];
+    const probe = i % 1000;
+    items[0] = {
+      imei: String(870000000000000 + probe),
+      vehiclenumber: `PRB-${String(probe).padStart(4, '0')}`,
+      latitude: 6.0 + probe * 0.002,
+      longitude: 3.0,
+      speed: 5,
+      orientation: 0,
+      ignition: '1',
+      gpstime: gpstime(new Date(Date.now() - 20_000)),
+    };
+    return JSON.stringify(items);
+  });
+  const lagRequests = Math.min(1000, (PHASE_MS / 1000) * 100);
+  const received: Record<string, number> = {};
+  let reading = true;
+  const reader = (async () => {
+    while (reading) {
+      for (const e of await wt.bus.read(EVENTS_STREAM, 'bench', 'bench', { count: 1000, blockMs: 100 })) {
+        if (e.fields.type === 'geofence.entered' && e.fields.correlation_id)
+          received[e.fields.correlation_id] ??= Date.now();
+      }
+    }
+  })();
+  const d = await load({
+    url: `${wt.url}${WEBHOOK_PATH}`,
+    secret: SECRET,
+    bodies: paced,
+    concurrency: 64,
+    durationMs: PHASE_MS + 5_000,
+    rps: 100,
+    maxRequests: lagRequests,
+  });
+  const waitUntil = Date.now() + 10_000;
+  while (Object.keys(received).length < d.ok && Date.now() < waitUntil)
+    await new Promise((r) => setTimeout(r, 50));
+  reading = false;
+  await reader;
+  const lags = Object.entries(d.sentAt ?? {}).flatMap(([rid, at]) =>
+    received[rid] ? [received[rid]! - at] : [],
+  );
+  await wt.stop();
+
+  // Geofence evaluation per fix (index query over 10,000+ geofences and a presence step), timed one by one.
+  const sql = connect(url2, 1);
+  const shapes = await listActiveShapes(sql);
+  await sql.end();
+  const index = new GeofenceIndex(shapes);
+  const rnd = seededRandom(9);
+  const evalUs: number[] = [];
+  for (let i = 0; i < 100_000; i++) {
+    const lat = LAGOS_AREA.minLat + rnd() * (LAGOS_AREA.maxLat - LAGOS_AREA.minLat);
+    const lng = LAGOS_AREA.minLng + rnd() * (LAGOS_AREA.maxLng - LAGOS_AREA.minLng);
+    const t0 = process.hrtime.bigint();
+    for (const hit of index.query(lat, lng, 50)) {
+      step(INITIAL_PRESENCE, {
+        fixTime: new Date(),
+        inside: hit.inside,
+        distanceOutsideM: hit.distanceOutsideM,
+      });
+    }
+    evalUs.push(Number(process.hrtime.bigint() - t0) / 1000);
+  }
+
+  const figures = {
+    bare_rps: Math.round(a.rps),
+    accept_rps: Math.round(b.rps),
+    accept_ratio: Number((b.rps / a.rps).toFixed(3)),
+    e2e_positions_per_s: Math.round(stored / e2eSeconds),
+    ack_p50_ms: Number(b.p50.toFixed(2)),
+    ack_p99_ms: Number(b.p99.toFixed(2)),
+    geofence_eval_p99_us: Number(percentile(evalUs, 99).toFixed(2)),
+    lag_p99_ms: Math.round(percentile(lags, 99)),
+    lag_p50_ms: Math.round(percentile(lags, 50)),
+    lag_events: lags.length,
+    e2e_positions: stored,
+    e2e_seconds: Number(e2eSeconds.toFixed(1)),
+    failed_requests: a.failed + b.failed + c.failed + d.failed,
+    geofences: GEOFENCES,
+    trucks: TRUCKS,
+    batch: BATCH,
+  };
+  console.log('');
+  console.log('phase                         figure');
+  console.log(`(a) bare Fastify 202          ${figures.bare_rps} req/s (${a.ok * BATCH} fixes' bodies)`);
+  console.log(
+    `(b) webhook accept            ${figures.accept_rps} req/s = ${figures.accept_rps * BATCH} positions/s; ratio ${figures.accept_ratio}; ack p50 ${figures.ack_p50_ms} ms, p99 ${figures.ack_p99_ms} ms`,
+  );
+  console.log(
+    `(c) whole pipeline            ${figures.e2e_positions_per_s} positions/s (${stored} stored + geofences evaluated in ${figures.e2e_seconds} s)`,
+  );
+  console.log(
+    `(d) webhook → event at 5k/s   p50 ${figures.lag_p50_ms} ms, p99 ${figures.lag_p99_ms} ms over ${lags.length} events`,
+  );
+  console.log(
+    `geofence evaluation           p99 ${figures.geofence_eval_p99_us} µs per fix over ${shapes.length} geofences`,
+  );
+  console.log(JSON.stringify(figures));
+}
+
+await main();
+process.exit(0);

@@ -1,0 +1,99 @@
+import type { StreamEntry } from '../bus/types.ts';
+import type { Sql } from '../db/client.ts';
+import { insertEvents, type NewEvent } from '../db/events.ts';
+import { insertPositions, type PositionRow, updateCurrentLocations } from '../db/positions.ts';
+import { uuidFromText } from '../domain/ids.ts';
+import type { QualityOptions } from '../domain/position-quality.ts';
+import type { Metrics } from '../metrics.ts';
+import { decodeBatch } from './codec.ts';
+import { FixGate, type GateOutcome } from './fix-gate.ts';
+import type { NormalizedAlert } from './loconav.ts';
+import type { TruckDirectory } from './truck-directory.ts';
+
+export interface PositionWriterDeps {
+  sql: Sql;
+  directory: TruckDirectory;
+  metrics: Metrics;
+  quality?: Partial<QualityOptions>;
+  now?: () => number;
+}
+
+const ALERT_EVENT: Record<NormalizedAlert['kind'], string> = {
+  GeofenceAlert: 'loconav.geofence',
+  OverspeedAlert: 'loconav.overspeed',
+  IgnitionAlert: 'loconav.ignition',
+  IdlingAlert: 'loconav.idling',
+  DeviceOfflineAlert: 'loconav.device_offline',
+};
+
+/**
+ * The position writer: stores every fix that passes quality (late ones too, for history), moves each
+ * truck's current location to its newest fix, and records LocoNav's own alerts as events — all of a batch
+ * in one transaction, idempotent on (truck, fix time) and on the alert's event id.
+ */
+export function positionWriter(deps: PositionWriterDeps) {
+  const gate = new FixGate(deps.quality);
+  const now = deps.now ?? Date.now;
+
+  return async function writePositions(entries: StreamEntry[]): Promise<void> {
+    const batches = entries.map((e) => decodeBatch(e.fields));
+    const trucks = await deps.directory.resolve(
+      batches.flatMap((b) => [...b.fixes, ...b.alerts.map((a) => ({ vehicleNumber: a.vehicleNumber }))]),
+      batches[0]?.requestId,
+    );
+    const snapshot = gate.snapshot(trucks.all().map((t) => t.id));
+    const rows: PositionRow[] = [];
+    const latest = new Map<string, PositionRow>();
+    const outcomes = new Map<GateOutcome, number>();
+    const events: NewEvent[] = [];
+    const nowDate = new Date(now());
+    for (const batch of batches) {
+      for (const fix of batch.fixes) {
+        const truck = trucks.get(fix);
+        const outcome = gate.pass(truck.id, fix, nowDate);
+        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+        if (outcome !== 'accept' && outcome !== 'out_of_order') continue;
+        const row: PositionRow = {
+          truckId: truck.id,
+          fixTime: fix.fixTime,
+          lat: fix.lat,
+          lng: fix.lng,
+          speedKmh: fix.speedKmh,
+          headingDeg: fix.headingDeg,
+          ignition: fix.ignition,
+        };
+        rows.push(row);
+        if (outcome === 'accept') latest.set(truck.id, row);
+      }
+      for (const alert of batch.alerts) {
+        const truck = trucks.get({ vehicleNumber: alert.vehicleNumber });
+        events.push({
+          type: ALERT_EVENT[alert.kind],
+          entityType: 'truck',
+          entityId: truck.id,
+          payload: { ...alert, truckNumber: truck.truckNumber },
+          correlationId: batch.requestId,
+          actor: 'loconav',
+          occurredAt: alert.eventTime,
+          eventId: uuidFromText(
+            `loconav:${alert.kind}:${alert.vehicleNumber}:${alert.sourceId ?? `${alert.eventTime.toISOString()}:${alert.eventKey}:${alert.polygonId}`}`,
+          ),
+        });
+      }
+    }
+
+    try {
+      await deps.sql.begin(async (tx) => {
+        await insertPositions(tx, rows);
+        await updateCurrentLocations(tx, [...latest.values()]);
+        await insertEvents(tx, events);
+      });
+    } catch (err) {
+      gate.restore(snapshot);
+      throw err;
+    }
+    for (const [outcome, n] of outcomes) {
+      deps.metrics.positions.inc({ outcome: outcome === 'accept' ? 'stored' : outcome }, n);
+    }
+  };
+}

@@ -1,0 +1,141 @@
+import type { FastifyInstance } from 'fastify';
+import type { Kv } from '../bus/kv.ts';
+import type { Bus } from '../bus/types.ts';
+import { assessFix } from '../domain/position-quality.ts';
+import { AppError } from '../errors.ts';
+import type { Metrics } from '../metrics.ts';
+import { verifyWebhook, type WebhookAuthConfig } from './auth.ts';
+import { encodeBatch, type ShardBatch } from './codec.ts';
+import { type NormalizedAlert, type NormalizedFix, parseLocoNavItem } from './loconav.ts';
+import { positionStream, shardOf, truckKeyOf } from './streams.ts';
+
+export const WEBHOOK_PATH = '/api/v1/webhooks/loconav';
+export const MAX_ITEMS = 1000;
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface WebhookDeps {
+  bus: Bus;
+  kv: Kv;
+  metrics: Metrics;
+  auth: WebhookAuthConfig;
+  timeZone: string;
+  shards: number;
+  now?: () => number;
+}
+
+export interface Rejection {
+  index: number;
+  reason: string;
+}
+
+/**
+ * POST /api/v1/webhooks/loconav: authenticate, parse each item, drop what can be judged without history
+ * (bad fields, (0,0), fixes from the future), and append the rest to the truck's shard. 202 only once the
+ * stream has them; 503 when it cannot take them, so the sender retries.
+ */
+export function webhookRoutes(deps: WebhookDeps) {
+  const now = deps.now ?? Date.now;
+  return async function webhook(app: FastifyInstance) {
+    // The signature covers the raw bytes, so the body is kept raw and parsed only once it is authentic.
+    app.addContentTypeParser(
+      'application/json',
+      { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES },
+      (_req, body, done) => done(null, body),
+    );
+
+    app.post(WEBHOOK_PATH, async (req, reply) => {
+      const raw = req.body as Buffer | undefined;
+      await verifyWebhook(deps.auth, req.headers, raw ?? Buffer.alloc(0), deps.kv, now());
+      if (!raw || raw.length === 0)
+        throw new AppError('WT_BAD_REQUEST', 'body: send a LocoNav object or an array of them');
+      let body: unknown;
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch (err) {
+        throw new AppError('WT_BAD_REQUEST', `body: not valid JSON (${(err as Error).message})`);
+      }
+      const items = Array.isArray(body) ? body : [body];
+      if (items.length === 0) throw new AppError('WT_BAD_REQUEST', 'body: the array is empty');
+      if (items.length > MAX_ITEMS) {
+        throw new AppError(
+          'WT_PAYLOAD_TOO_LARGE',
+          `body: at most ${MAX_ITEMS} items per request, got ${items.length}`,
+        );
+      }
+
+      const receivedAtMs = now();
+      const nowDate = new Date(receivedAtMs);
+      const rejected: Rejection[] = [];
+      const byShard = new Map<number, { fixes: NormalizedFix[]; alerts: NormalizedAlert[] }>();
+      const shardFor = (key: string) => {
+        const shard = shardOf(key, deps.shards);
+        let b = byShard.get(shard);
+        if (!b) {
+          b = { fixes: [], alerts: [] };
+          byShard.set(shard, b);
+        }
+        return b;
+      };
+      let fixes = 0;
+      let alerts = 0;
+      for (let index = 0; index < items.length; index++) {
+        const parsed = parseLocoNavItem(items[index], deps.timeZone);
+        if (!parsed.ok) {
+          rejected.push({ index, reason: parsed.reason });
+          deps.metrics.webhookItems.inc({ kind: 'unknown', result: 'rejected' });
+          continue;
+        }
+        if (parsed.value.kind === 'alert') {
+          const alert = parsed.value.alert;
+          shardFor(truckKeyOf({ vehicleNumber: alert.vehicleNumber })).alerts.push(alert);
+          alerts++;
+          continue;
+        }
+        const fix = parsed.value.fix;
+        const verdict = assessFix({ ...fix, truckKey: '' }, undefined, nowDate);
+        if (verdict.verdict === 'reject') {
+          rejected.push({ index, reason: `${verdict.reason}: ${verdict.detail}` });
+          deps.metrics.positions.inc({ outcome: verdict.reason });
+          continue;
+        }
+        shardFor(truckKeyOf(fix)).fixes.push(fix);
+        fixes++;
+      }
+
+      if (fixes + alerts === 0) {
+        reply.code(400);
+        return {
+          error: {
+            code: 'WT_VALIDATION',
+            message: `no item was accepted; item ${rejected[0]!.index}: ${rejected[0]!.reason}`,
+          },
+          accepted: 0,
+          rejected,
+        };
+      }
+
+      try {
+        await Promise.all(
+          [...byShard].map(([shard, b]) => {
+            const batch: ShardBatch = { ...b, requestId: req.id, receivedAtMs };
+            return deps.bus.append(positionStream(shard), encodeBatch(batch));
+          }),
+        );
+      } catch (err) {
+        req.log.warn(
+          { err: (err as Error).message },
+          'position stream unavailable; asking the sender to retry',
+        );
+        reply.header('retry-after', '5');
+        throw new AppError(
+          'WT_UNAVAILABLE',
+          'the position stream cannot take this request now; retry shortly',
+        );
+      }
+      deps.metrics.webhookItems.inc({ kind: 'position', result: 'accepted' }, fixes);
+      if (alerts) deps.metrics.webhookItems.inc({ kind: 'alert', result: 'accepted' }, alerts);
+      reply.code(202);
+      return { accepted: fixes + alerts, rejected };
+    });
+  };
+}
