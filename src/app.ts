@@ -13,6 +13,7 @@ import { type Ingest, startIngest } from './ingest/index.ts';
 import { webhookRoutes } from './ingest/webhook.ts';
 import type { Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { ephemeralSecret, seedDemoFleetIfEmpty, startDemoSimulator } from './sim/demo.ts';
 
 /** A part of the running system that can be stopped; stopped in the reverse order it was started. */
 interface Part {
@@ -68,6 +69,15 @@ export async function startWatchTower(config: Config, opts: StartOptions): Promi
     parts.push({ name: 'bus', stop: () => bus.close() });
     const kv = createKv(bus);
 
+    // The demo drives through the real, authenticated webhook; with nothing configured it signs with a
+    // secret made up for this process, so the route is still never open.
+    const demo = wantsDemo(config, db) && hasRole(config, 'webhook');
+    const loconav =
+      demo && !config.loconav.webhookSecret && !config.loconav.webhookToken
+        ? { ...config.loconav, webhookSecret: ephemeralSecret() }
+        : config.loconav;
+    if (demo) await seedDemoFleetIfEmpty(db.sql, logger);
+
     let ingest: Ingest | undefined;
     if (hasRole(config, 'consumers')) {
       const started = await startIngest({
@@ -94,7 +104,7 @@ export async function startWatchTower(config: Config, opts: StartOptions): Promi
             bus,
             kv,
             metrics,
-            auth: config.loconav,
+            auth: loconav,
             timeZone: config.loconav.timeZone,
             shards: config.ingest.shards,
           }),
@@ -116,12 +126,28 @@ export async function startWatchTower(config: Config, opts: StartOptions): Promi
       url = typeof address === 'object' && address ? `http://${config.host}:${address.port}` : undefined;
     }
 
+    if (demo && url) {
+      const sim = startDemoSimulator({
+        baseUrl: url,
+        secret: loconav.webhookSecret,
+        token: loconav.webhookToken,
+        logger,
+      });
+      // Stopped before the HTTP server, so its last requests are answered.
+      parts.push({ name: 'demo simulator', stop: () => sim.stop() });
+    }
+
     describeStartup(config, logger, db, bus, url);
     return { config, db, bus, kv, metrics, ingest, http, url, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
   }
+}
+
+/** auto: on the embedded database only (the Lagos demo); on/off force it. */
+function wantsDemo(config: Config, db: Db): boolean {
+  return config.simulator === 'on' || (config.simulator === 'auto' && db.embedded);
 }
 
 function describeStartup(config: Config, logger: Logger, db: Db, bus: Bus, url: string | undefined) {

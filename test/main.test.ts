@@ -91,11 +91,21 @@ describe('the process (src/main.ts)', () => {
       expect(log).toContain('database: embedded PGlite + PostGIS');
       expect(log).toContain('set SLACK_BOT_TOKEN and SLACK_APP_TOKEN');
       expect(log).toContain('set OPENAI_API_KEY');
+      // The Lagos demo fleet is loaded and driven through the real webhook into the embedded database.
+      expect(log).toContain('demo: loaded the Lagos demo fleet');
+      let stored = 0;
+      const deadline = Date.now() + 30_000;
+      while (stored === 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 500));
+        const metrics = await (await fetch(`${url}/metrics`)).text();
+        stored = Number(/watchtower_positions_total\{outcome="stored"\} (\d+)/.exec(metrics)?.[1] ?? 0);
+      }
+      expect(stored).toBeGreaterThan(0);
       run.child.kill('SIGTERM');
       expect(await run.exit).toBe(0);
     } finally {
       run.child.kill('SIGKILL');
       await rm(dataDir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 90_000);
 });
