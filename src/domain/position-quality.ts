@@ -9,7 +9,8 @@ export const REJECT_REASONS = ['invalid', 'null_island', 'future', 'duplicate', 
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
 export interface IncomingFix {
-  truckKey: string;
+  /** Not used by the rules; callers may tag fixes with it. */
+  truckKey?: string;
   lat: number;
   lng: number;
   fixTime: Date;

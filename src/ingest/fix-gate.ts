@@ -34,7 +34,7 @@ export class FixGate {
   pass(truckId: string, fix: NormalizedFix, now: Date): GateOutcome {
     const state = this.trucks.get(truckId);
     const here: AcceptedFix = { lat: fix.lat, lng: fix.lng, fixTime: fix.fixTime };
-    const verdict = assessFix({ ...fix, truckKey: truckId }, state?.last, now, this.options);
+    const verdict = assessFix(fix, state?.last, now, this.options);
     if (verdict.verdict === 'accept') {
       this.trucks.set(truckId, { last: here });
       return 'accept';
@@ -43,7 +43,7 @@ export class FixGate {
     if (verdict.reason === 'impossible_jump' && state) {
       const agrees =
         state.lastJump &&
-        assessFix({ ...fix, truckKey: truckId }, state.lastJump, now, this.options).verdict === 'accept';
+        assessFix(fix, state.lastJump, now, this.options).verdict === 'accept';
       if (agrees) {
         this.trucks.set(truckId, { last: here });
         return 'accept';

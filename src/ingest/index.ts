@@ -6,6 +6,7 @@ import { OutboxRelay } from '../bus/outbox-relay.ts';
 import { ShardLeases } from '../bus/shard-leases.ts';
 import type { Bus } from '../bus/types.ts';
 import type { Sql } from '../db/client.ts';
+import { ensurePositionPartitions } from '../db/positions.ts';
 import type { QualityOptions } from '../domain/position-quality.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
@@ -115,6 +116,16 @@ export async function startIngest(o: IngestOptions): Promise<Ingest> {
       await Promise.all(pair.map((c) => c.stop()));
     },
   });
+  // Day partitions a week ahead, checked again every 6 h (the retention job also drops old ones); a fix that
+  // still finds none lands in the default partition, never lost.
+  const ensurePartitions = () =>
+    ensurePositionPartitions(o.sql, new Date(Date.now() - 86_400_000).toISOString().slice(0, 10), 9).catch((err) =>
+      o.logger.warn({ err: (err as Error).message }, 'could not create position partitions'),
+    );
+  await ensurePartitions();
+  const partitionTimer = setInterval(ensurePartitions, 6 * 3_600_000);
+  partitionTimer.unref();
+
   relay.start();
   await leases.start();
   return {
@@ -123,6 +134,7 @@ export async function startIngest(o: IngestOptions): Promise<Ingest> {
     leases,
     replicaId,
     stop: async () => {
+      clearInterval(partitionTimer);
       await leases.stop();
       await relay.stop();
     },

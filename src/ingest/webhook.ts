@@ -92,7 +92,7 @@ export function webhookRoutes(deps: WebhookDeps) {
           continue;
         }
         const fix = parsed.value.fix;
-        const verdict = assessFix({ ...fix, truckKey: '' }, undefined, nowDate);
+        const verdict = assessFix(fix, undefined, nowDate);
         if (verdict.verdict === 'reject') {
           rejected.push({ index, reason: `${verdict.reason}: ${verdict.detail}` });
           deps.metrics.positions.inc({ outcome: verdict.reason });
