@@ -41,9 +41,7 @@ export class FixGate {
     }
     if (verdict.verdict === 'out_of_order') return 'out_of_order';
     if (verdict.reason === 'impossible_jump' && state) {
-      const agrees =
-        state.lastJump &&
-        assessFix(fix, state.lastJump, now, this.options).verdict === 'accept';
+      const agrees = state.lastJump && assessFix(fix, state.lastJump, now, this.options).verdict === 'accept';
       if (agrees) {
         this.trucks.set(truckId, { last: here });
         return 'accept';

@@ -4,7 +4,9 @@
 // LocoNav's documentation is loose about types (numbers as strings, "1"/"0" booleans, three time formats),
 // so every field goes through a coercer that accepts the forms seen in the wild and says precisely what it
 // expected when it gives up. The live-location path runs ~20,000 items/s, which is why the coercers are
-// plain functions and the zod object around them does nothing heavier than walk the keys.
+// plain functions, and why a good live-location item never reaches zod at all: `liveLocationFast` calls the
+// same coercers field by field and builds the fix directly. Only an item it refuses goes through the zod
+// schema, whose issues are the reason we send back, so reasons are exactly what the schema says.
 
 import { z } from 'zod';
 import {
@@ -120,6 +122,9 @@ const heading = optional(number(0, 360, 'an orientation in degrees from 0 to 360
 const TRUE_WORDS = new Set(['1', 'true']);
 const FALSE_WORDS = new Set(['0', 'false']);
 const boolish: Coercer<boolean | null> = (v) => {
+  // What LocoNav actually sends, answered before any string work.
+  if (v === '1') return true;
+  if (v === '0') return false;
   if (absent(v)) return null;
   if (v === true || v === 1) return true;
   if (v === false || v === 0) return false;
@@ -137,7 +142,10 @@ const flag: Coercer<boolean> = (v) => {
 
 const imei: Coercer<string | null> = (v) => {
   if (absent(v)) return null;
-  if (typeof v === 'string' && v.trim() !== '') return v.trim();
+  if (typeof v === 'string') {
+    const trimmed = v.trim();
+    if (trimmed !== '') return trimmed;
+  }
   // A JSON number has already lost any leading zero (LocoNav's own sample IMEI starts with 0), and nothing
   // can restore it here; keep what arrived so the device is at least findable by its digits.
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return String(v);
@@ -146,7 +154,16 @@ const imei: Coercer<string | null> = (v) => {
 
 /** Plates as the fleet writes them: ` kja-123 xy` becomes `KJA-123XY`. */
 export function normalizeVehicleNumber(raw: string): string {
-  return raw.replace(/\s+/g, '').toUpperCase();
+  return isPlateAsWritten(raw) ? raw : raw.replace(/\s+/g, '').toUpperCase();
+}
+
+/** True when `raw` is printable ASCII with no space and no lower-case letter: already as the fleet writes it. */
+function isPlateAsWritten(raw: string): boolean {
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c <= 0x20 || c >= 0x7f || (c >= 0x61 && c <= 0x7a)) return false;
+  }
+  return true;
 }
 
 const vehicleNumber: Coercer<string | null> = (v) => {
@@ -183,7 +200,43 @@ function fromEpoch(n: number): Date | undefined {
 
 function fromLocal(local: LocalDateTime, ms: number, timeZone: string): Date | undefined {
   if (!isValidLocalDateTime(local)) return undefined;
-  return new Date(localToUtcCached(local, timeZone).getTime() + ms);
+  // localToUtcCached hands back a fresh Date, so with no milliseconds to add it can be ours.
+  const utc = localToUtcCached(local, timeZone);
+  return ms === 0 ? utc : new Date(utc.getTime() + ms);
+}
+
+/** The two-digit number at `i` of `s`, or -1. (Top level, not a closure: tsx's keepNames wraps closures.) */
+function twoDigits(s: string, i: number): number {
+  const hi = s.charCodeAt(i) - 48;
+  const lo = s.charCodeAt(i + 1) - 48;
+  return hi >= 0 && hi <= 9 && lo >= 0 && lo <= 9 ? hi * 10 + lo : -1;
+}
+
+/**
+ * `DD-MM-YYYY HH:MM:SS` exactly as LocoNav sends it (19 characters, no padding), read without a regex;
+ * undefined for anything else. Whatever it reads, LOCONAV_TIME_RE would read the same.
+ */
+function loconavLocalExact(s: string): LocalDateTime | undefined {
+  if (s.length !== 19) return undefined;
+  const sep = s.charCodeAt(10);
+  if (
+    s.charCodeAt(2) !== 45 || // -
+    s.charCodeAt(5) !== 45 ||
+    (sep !== 32 && sep !== 84) || // ' ' or T
+    s.charCodeAt(13) !== 58 || // :
+    s.charCodeAt(16) !== 58
+  ) {
+    return undefined;
+  }
+  const day = twoDigits(s, 0);
+  const month = twoDigits(s, 3);
+  const century = twoDigits(s, 6);
+  const yy = twoDigits(s, 8);
+  const hour = twoDigits(s, 11);
+  const minute = twoDigits(s, 14);
+  const second = twoDigits(s, 17);
+  if ((day | month | century | yy | hour | minute | second) < 0) return undefined;
+  return { day, month, year: century * 100 + yy, hour, minute, second };
 }
 
 function parseLoconavLocal(s: string, timeZone: string): Date | undefined {
@@ -234,7 +287,11 @@ function timestamp(timeZone: string, forms: 'gps' | 'any'): Coercer<Date> {
     let d: Date | undefined;
     if (typeof v === 'number') d = fromEpoch(v);
     else if (typeof v === 'string') {
-      if (DIGITS_RE.test(v)) d = fromEpoch(Number(v));
+      // The form LocoNav sends, read without a regex. No epoch or ISO string has this shape, so when the
+      // date itself is impossible there is nothing else to try.
+      const exact = loconavLocalExact(v);
+      if (exact) d = fromLocal(exact, 0, timeZone);
+      else if (DIGITS_RE.test(v)) d = fromEpoch(Number(v));
       else d = parseLoconavLocal(v, timeZone) ?? (forms === 'any' ? parseIso(v, timeZone) : undefined);
     }
     return d && !Number.isNaN(d.getTime()) ? d : expected;
@@ -268,22 +325,95 @@ export function liveLocationSchema(timeZone: string) {
         });
       }
     })
-    .transform((p): NormalizedFix => {
-      const fix: NormalizedFix = {
-        lat: p.latitude,
-        lng: p.longitude,
-        speedKmh: p.speed,
-        headingDeg: p.orientation,
-        ignition: p.ignition,
-        fixTime: p.gpstime,
-        harshBraking: p.harshBraking,
-        harshAcceleration: p.harshAcceleration,
-        sharpTurn: p.sharpTurn,
-      };
-      if (p.imei !== null) fix.imei = p.imei;
-      if (p.vehiclenumber !== null) fix.vehicleNumber = p.vehiclenumber;
-      return fix;
-    });
+    .transform((p) =>
+      buildFix(
+        p.imei,
+        p.vehiclenumber,
+        p.latitude,
+        p.longitude,
+        p.speed,
+        p.orientation,
+        p.ignition,
+        p.gpstime,
+        p.harshBraking,
+        p.harshAcceleration,
+        p.sharpTurn,
+      ),
+    );
+}
+
+/** The one place a NormalizedFix is put together, by the schema and by the fast path alike. */
+function buildFix(
+  imei: string | null,
+  vehicleNumber: string | null,
+  lat: number,
+  lng: number,
+  speedKmh: number | null,
+  headingDeg: number | null,
+  ignition: boolean | null,
+  fixTime: Date,
+  harshBraking: boolean,
+  harshAcceleration: boolean,
+  sharpTurn: boolean,
+): NormalizedFix {
+  const fix: NormalizedFix = {
+    lat,
+    lng,
+    speedKmh,
+    headingDeg,
+    ignition,
+    fixTime,
+    harshBraking,
+    harshAcceleration,
+    sharpTurn,
+  };
+  if (imei !== null) fix.imei = imei;
+  if (vehicleNumber !== null) fix.vehicleNumber = vehicleNumber;
+  return fix;
+}
+
+/**
+ * A live-location item without zod: the schema's coercers applied field by field, in the schema's order,
+ * and the fix built directly. Undefined when any field is refused (or the item names no device); the caller
+ * then runs the schema for the reason. It accepts exactly what `liveLocationSchema` accepts, with the same
+ * result, which test/ingest/loconav.test.ts checks on generated items.
+ */
+function liveLocationFast(item: Record<string, unknown>, gpstime: Coercer<Date>): NormalizedFix | undefined {
+  const id = imei(item['imei']);
+  if (id instanceof Expected) return undefined;
+  const plate = vehicleNumber(item['vehiclenumber']);
+  if (plate instanceof Expected || (id === null && plate === null)) return undefined;
+  const lat = latitude(item['latitude']);
+  if (lat instanceof Expected) return undefined;
+  const lng = longitude(item['longitude']);
+  if (lng instanceof Expected) return undefined;
+  const speedKmh = speed(item['speed']);
+  if (speedKmh instanceof Expected) return undefined;
+  const headingDeg = heading(item['orientation']);
+  if (headingDeg instanceof Expected) return undefined;
+  const ignition = boolish(item['ignition']);
+  if (ignition instanceof Expected) return undefined;
+  const fixTime = gpstime(item['gpstime']);
+  if (fixTime instanceof Expected) return undefined;
+  const harshBraking = flag(item['harshBraking']);
+  if (harshBraking instanceof Expected) return undefined;
+  const harshAcceleration = flag(item['harshAcceleration']);
+  if (harshAcceleration instanceof Expected) return undefined;
+  const sharpTurn = flag(item['sharpTurn']);
+  if (sharpTurn instanceof Expected) return undefined;
+  return buildFix(
+    id,
+    plate,
+    lat,
+    lng,
+    speedKmh,
+    headingDeg,
+    ignition,
+    fixTime,
+    harshBraking,
+    harshAcceleration,
+    sharpTurn,
+  );
 }
 
 const KIND_SET: ReadonlySet<string> = new Set(ALERT_KINDS);
@@ -323,22 +453,48 @@ export function alertSchema(timeZone: string) {
     );
 }
 
-type Schemas = { live: ReturnType<typeof liveLocationSchema>; alert: ReturnType<typeof alertSchema> };
+type Schemas = {
+  live: ReturnType<typeof liveLocationSchema>;
+  alert: ReturnType<typeof alertSchema>;
+  /** The live schema's `gpstime` coercer, for the fast path. */
+  gpstime: Coercer<Date>;
+};
 const schemasByZone = new Map<string, Schemas>();
+// Every call names the same zone in practice; remember the last one to skip the map.
+let lastZone: string | undefined;
+let lastSchemas: Schemas | undefined;
 
 function schemasFor(timeZone: string): Schemas {
+  if (timeZone === lastZone && lastSchemas) return lastSchemas;
   let s = schemasByZone.get(timeZone);
   if (!s) {
     // A bad zone is a configuration error, not a bad item: fail loudly instead of rejecting every fix.
     if (!isValidTimeZone(timeZone)) throw new RangeError(`unknown IANA time zone: ${timeZone}`);
-    s = { live: liveLocationSchema(timeZone), alert: alertSchema(timeZone) };
+    s = {
+      live: liveLocationSchema(timeZone),
+      alert: alertSchema(timeZone),
+      gpstime: timestamp(timeZone, 'gps'),
+    };
     schemasByZone.set(timeZone, s);
   }
+  lastZone = timeZone;
+  lastSchemas = s;
   return s;
 }
 
 function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
+}
+
+/**
+ * The live-location fast path on its own: the fix when it accepts `item`, undefined when it leaves the item
+ * to the schema. For tests, which hold it to `liveLocationSchema`.
+ */
+export function parseLiveLocationFast(
+  item: Record<string, unknown>,
+  timeZone: string,
+): NormalizedFix | undefined {
+  return liveLocationFast(item, schemasFor(timeZone).gpstime);
 }
 
 /** One item of a webhook body. An item with `kind` is an alert; anything else is a live location. */
@@ -353,6 +509,8 @@ export function parseLocoNavItem(item: unknown, timeZone: string): LocoNavParse 
       ? { ok: true, value: { kind: 'alert', alert: r.data } }
       : { ok: false, reason: formatIssues(r.error.issues) };
   }
+  const fix = liveLocationFast(item as Record<string, unknown>, schemas.gpstime);
+  if (fix) return { ok: true, value: { kind: 'position', fix } };
   const r = schemas.live.safeParse(item);
   return r.success
     ? { ok: true, value: { kind: 'position', fix: r.data } }

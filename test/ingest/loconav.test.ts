@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { localToUtc, toLocal } from '../../src/domain/time.ts';
+import { seededRandom } from '../../src/domain/spatial-index.ts';
+import { isValidLocalDateTime, localToUtc, toLocal } from '../../src/domain/time.ts';
 import {
   type LocoNavParse,
+  liveLocationSchema,
   loconavItems,
   type NormalizedAlert,
   type NormalizedFix,
   normalizeVehicleNumber,
+  parseLiveLocationFast,
   parseLocoNavItem,
 } from '../../src/ingest/loconav.ts';
 import { loadBusTrace } from '../support/trace.ts';
@@ -218,6 +221,136 @@ describe('parseLocoNavItem: live location', () => {
       const gpstime = `${pad(local.day)}-${pad(local.month)}-${local.year} ${pad(local.hour)}:${pad(local.minute)}:00`;
       const fix = fixOf(parseLocoNavItem(live({ gpstime }), zone));
       expect(fix.fixTime, gpstime).toEqual(localToUtc(local, zone));
+    }
+  });
+});
+
+describe('parseLocoNavItem: the live-location fast path', () => {
+  // Forms each field arrives in: the usual ones, the odd ones LocoNav's docs allow, and outright junk.
+  const forms: Record<string, readonly unknown[]> = {
+    imei: [
+      '0868373050001234',
+      868373050001234,
+      ' 0868373050001234 ',
+      '',
+      null,
+      undefined,
+      '   ',
+      -1,
+      1.5,
+      {},
+    ],
+    vehiclenumber: ['KJA-123XY', ' kja 123 xy ', 'lnd442aa', '', null, undefined, '  ', 42, 1.5, [], 'ÄBC-1'],
+    latitude: [6.5, -90, 90, '6.4474', ' 6.5 ', '.5', '1e1', '6,45', 91, -90.0001, '', null, undefined, true],
+    longitude: [
+      3.3671,
+      180,
+      '-180',
+      ' 3.3671',
+      '3.',
+      181,
+      'east',
+      null,
+      undefined,
+      [3.3],
+      Number.POSITIVE_INFINITY,
+    ],
+    speed: [0, 42.5, '42.5', 1000, null, '', undefined, -1, 1000.5, 'fast', false],
+    orientation: [201, 0, 360, '90', null, '', undefined, 361, -0.5, '9O'],
+    ignition: ['1', '0', 1, 0, true, false, 'true', 'FALSE', ' 1 ', '', null, undefined, 'yes', 2, '01'],
+    gpstime: [
+      '18-02-2019 07:45:50',
+      '29-02-2024 23:59:59',
+      '18-02-2019T07:45:50',
+      ' 18-02-2019 07:45:50',
+      '18-02-2019 07:45:50 ',
+      1550472350,
+      '1550472350',
+      1550472350000,
+      '31-02-2026 10:00:00',
+      '29-02-2023 10:00:00',
+      '18-02-2019 24:00:00',
+      '18-02-0019 07:45:50',
+      '18-02-2019 07:45:5x',
+      '18/02/2019 07:45:50',
+      '2019-02-18T07:45:50Z',
+      '1+-02-2019 07:45:50',
+      15504723500,
+      -5,
+      '',
+      null,
+      undefined,
+    ],
+    harshBraking: [false, true, '0', '1', 0, 1, 'true', '', null, undefined, 'no', 2],
+    harshAcceleration: [false, true, '0', '1', 'FALSE', null, undefined, 'maybe'],
+    sharpTurn: [false, true, '0', '1', null, undefined, {}],
+  };
+  const rand = seededRandom(7);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
+  // Mostly the first (usual) form so that plenty of items are good; otherwise any form at all.
+  const generated = Array.from({ length: 600 }, () => {
+    const item: Record<string, unknown> = {};
+    for (const [key, values] of Object.entries(forms)) {
+      const v = rand() < 0.8 ? values[0] : pick(values);
+      if (v !== undefined || rand() < 0.5) item[key] = v;
+    }
+    return item;
+  });
+  // And deterministically: every form of each field among usual ones, and every pairing of the two ids.
+  const usual = () => Object.fromEntries(Object.entries(forms).map(([key, values]) => [key, values[0]]));
+  for (const [key, values] of Object.entries(forms)) {
+    for (const v of values) generated.push({ ...usual(), [key]: v });
+  }
+  for (const imei of forms.imei!) {
+    for (const vehiclenumber of forms.vehiclenumber!) generated.push({ ...usual(), imei, vehiclenumber });
+  }
+
+  it('accepts exactly what the schema accepts, with the same fix, and rejects with the same reason', () => {
+    const schema = liveLocationSchema(LAGOS);
+    let good = 0;
+    for (const item of generated) {
+      const r = schema.safeParse(item);
+      const viaSchema: LocoNavParse = r.success
+        ? { ok: true, value: { kind: 'position', fix: r.data } }
+        : {
+            ok: false,
+            reason: r.error.issues
+              .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+              .join('; '),
+          };
+      const label = JSON.stringify(item);
+      expect(parseLiveLocationFast(item, LAGOS), label).toStrictEqual(r.success ? r.data : undefined);
+      expect(parseLocoNavItem(item, LAGOS), label).toStrictEqual(viaSchema);
+      if (r.success) good++;
+    }
+    expect(good).toBeGreaterThan(100);
+    expect(generated.length - good).toBeGreaterThan(100);
+  });
+
+  it('reads DD-MM-YYYY HH:MM:SS exactly as the documented pattern and localToUtc do', () => {
+    const pattern = /^\s*(\d{2})-(\d{2})-(\d{4})[ T](\d{2}):(\d{2}):(\d{2})\s*$/;
+    const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+    const years = [0, 19, 99, 100, 1900, 1970, 2000, 2019, 2023, 2024, 2100, 2400, 9999];
+    const rand = seededRandom(11);
+    const int = (n: number) => Math.floor(rand() * n);
+    for (let i = 0; i < 3000; i++) {
+      const sep = rand() < 0.9 ? ' ' : 'T';
+      const gpstime = `${pad(int(33))}-${pad(int(14))}-${pad(years[int(years.length)]!, 4)}${sep}${pad(int(26))}:${pad(int(62))}:${pad(int(62))}`;
+      const m = pattern.exec(gpstime)!;
+      const local = {
+        day: Number(m[1]),
+        month: Number(m[2]),
+        year: Number(m[3]),
+        hour: Number(m[4]),
+        minute: Number(m[5]),
+        second: Number(m[6]),
+      };
+      const r = parseLocoNavItem(live({ gpstime }), LAGOS);
+      if (isValidLocalDateTime(local)) expect(fixOf(r).fixTime, gpstime).toEqual(localToUtc(local, LAGOS));
+      else
+        expect(reasonOf(r), gpstime).toBe(
+          `gpstime: expected "DD-MM-YYYY HH:MM:SS" or epoch seconds, got "${gpstime}"`,
+        );
     }
   });
 });
