@@ -119,8 +119,8 @@ export async function startIngest(o: IngestOptions): Promise<Ingest> {
   // Day partitions a week ahead, checked again every 6 h (the retention job also drops old ones); a fix that
   // still finds none lands in the default partition, never lost.
   const ensurePartitions = () =>
-    ensurePositionPartitions(o.sql, new Date(Date.now() - 86_400_000).toISOString().slice(0, 10), 9).catch((err) =>
-      o.logger.warn({ err: (err as Error).message }, 'could not create position partitions'),
+    ensurePositionPartitions(o.sql, new Date(Date.now() - 86_400_000).toISOString().slice(0, 10), 9).catch(
+      (err) => o.logger.warn({ err: (err as Error).message }, 'could not create position partitions'),
     );
   await ensurePartitions();
   const partitionTimer = setInterval(ensurePartitions, 6 * 3_600_000);
