@@ -1,6 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { apiAuth } from './api/auth.ts';
+import { responseCache } from './api/cache.ts';
+import { LiveHub } from './api/live.ts';
+import { rateLimit } from './api/rate-limit.ts';
 import { geofenceRoutes } from './api/routes/geofences.ts';
+import { liveRoutes } from './api/routes/live.ts';
 import { truckRoutes } from './api/routes/trucks.ts';
 import { build } from './api/server.ts';
 import { createBus, createKv } from './bus/index.ts';
@@ -9,8 +13,10 @@ import type { Bus } from './bus/types.ts';
 import { type Config, hasRole } from './config.ts';
 import { createDb, type Db } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
-import { type Ingest, startIngest } from './ingest/index.ts';
+import { type Ingest, newReplicaId, startIngest } from './ingest/index.ts';
+import { EVENTS_STREAM } from './ingest/streams.ts';
 import { webhookRoutes } from './ingest/webhook.ts';
+import { cacheInvalidation, startEventConsumers } from './jobs/event-consumers.ts';
 import type { Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { ephemeralSecret, seedDemoFleetIfEmpty, startDemoSimulator } from './sim/demo.ts';
@@ -78,8 +84,20 @@ export async function startWatchTower(config: Config, opts: StartOptions): Promi
         : config.loconav;
     if (demo) await seedDemoFleetIfEmpty(db.sql, logger);
 
+    const replicaId = opts.tuning?.replicaId ?? newReplicaId();
     let ingest: Ingest | undefined;
     if (hasRole(config, 'consumers')) {
+      const events = startEventConsumers({
+        sql: db.sql,
+        bus,
+        kv,
+        logger,
+        metrics,
+        replicaId,
+        groups: { 'cache-invalidation': cacheInvalidation(kv) },
+        consumer: opts.tuning?.consumer,
+      });
+      parts.push({ name: 'event consumers', stop: () => events.stop() });
       const started = await startIngest({
         sql: db.sql,
         bus,
@@ -89,6 +107,7 @@ export async function startWatchTower(config: Config, opts: StartOptions): Promi
         shards: config.ingest.shards,
         quality: { maxSpeedKmh: config.ingest.maxSpeedKmh },
         ...opts.tuning,
+        replicaId,
       });
       ingest = started;
       parts.push({ name: 'consumers', stop: () => started.stop() });
@@ -111,10 +130,16 @@ export async function startWatchTower(config: Config, opts: StartOptions): Promi
         );
       }
       if (hasRole(config, 'api')) {
+        const hub = new LiveHub(bus, logger, EVENTS_STREAM);
+        await hub.start();
+        parts.push({ name: 'live hub', stop: () => hub.stop() });
         plugins.push(
           apiAuth({ jwtSecret: config.jwtSecret }),
+          rateLimit({ kv, perMinute: config.apiRateLimitPerMinute }),
+          responseCache({ kv }),
           geofenceRoutes({ sql: db.sql }),
           truckRoutes({ sql: db.sql }),
+          liveRoutes({ sql: db.sql, hub, jwtSecret: config.jwtSecret, findTripId: async () => undefined }),
         );
       }
       http = await build({ db, bus, logger, metrics, plugins, isDraining: () => draining });

@@ -103,6 +103,7 @@ const schema = z.object({
   INGEST_SHARDS: intInRange(1, 256, 8),
   MAX_SPEED_KMH: intInRange(20, 1000, 200),
   WATCHTOWER_SIMULATOR: z.enum(['auto', 'on', 'off']).default('auto'),
+  API_RATE_LIMIT_PER_MINUTE: intInRange(1, 1_000_000, 1200),
 });
 
 type Parsed = z.infer<typeof schema>;
@@ -130,6 +131,7 @@ export interface Config {
   ingest: { shards: number; maxSpeedKmh: number };
   /** auto: the Lagos demo fleet drives on an empty embedded database only. */
   simulator: 'auto' | 'on' | 'off';
+  apiRateLimitPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -187,6 +189,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     ingest: { shards: e.INGEST_SHARDS, maxSpeedKmh: e.MAX_SPEED_KMH },
     simulator: e.WATCHTOWER_SIMULATOR,
+    apiRateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
   };
 }
 

@@ -112,8 +112,15 @@ export class MemoryBus implements Bus {
     const first = this.take(stream, group, consumer, opts.count);
     if (first.length > 0 || opts.blockMs <= 0) return first;
     const s = this.stream(stream);
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, opts.blockMs);
+    await this.waitForAppend(s, opts.blockMs);
+    if (this.closed) return [];
+    return this.take(stream, group, consumer, opts.count);
+  }
+
+  /** Resolves on the next append to the stream, or after `ms`. */
+  private waitForAppend(s: Stream, ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
         s.waiters.delete(done);
@@ -121,8 +128,26 @@ export class MemoryBus implements Bus {
       }
       s.waiters.add(done);
     });
-    if (this.closed) return [];
-    return this.take(stream, group, consumer, opts.count);
+  }
+
+  async tail(stream: string, afterId: string, opts: ReadOptions): Promise<{ id: string; fields: Fields }[]> {
+    this.assertOpen();
+    const s = this.stream(stream);
+    const after = afterId === '$' ? (s.entries[s.entries.length - 1]?.id ?? '0-0') : afterId;
+    const take = () =>
+      s.entries.slice(this.firstAfter(s, after), this.firstAfter(s, after) + opts.count).map((e) => ({
+        id: e.id,
+        fields: { ...e.fields },
+      }));
+    const first = take();
+    if (first.length > 0 || opts.blockMs <= 0) return first;
+    await this.waitForAppend(s, opts.blockMs);
+    return this.closed ? [] : take();
+  }
+
+  async lastId(stream: string): Promise<string> {
+    const s = this.streams.get(stream);
+    return s?.entries[s.entries.length - 1]?.id ?? '0-0';
   }
 
   async ack(stream: string, group: string, ids: string[]): Promise<number> {

@@ -1,9 +1,10 @@
 import { pgArray } from '../db/arrays.ts';
 import type { Sql } from '../db/client.ts';
+import type { StoredEvent } from '../db/events.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { sleep } from './consumer.ts';
-import type { Bus } from './types.ts';
+import type { Bus, Fields } from './types.ts';
 
 export interface RelayOptions {
   sql: Sql;
@@ -14,6 +15,8 @@ export interface RelayOptions {
   batchSize?: number;
   /** Poll interval while idle; a nudge (a commit in this process) polls at once. */
   idleMs?: number;
+  /** About how many entries the event stream keeps. */
+  maxLen?: number;
 }
 
 /**
@@ -26,6 +29,7 @@ export class OutboxRelay {
   private stopping = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  private batches = 0;
 
   constructor(private readonly o: RelayOptions) {}
 
@@ -70,6 +74,8 @@ export class OutboxRelay {
       );
       await tx`update events set published_at = now() where id = any(${pgArray(rows.map((r) => Number(r.id)))}::bigint[])`;
       this.o.metrics?.eventsRelayed.inc(rows.length);
+      // Bounded: consumers more than this far behind read the rest from the events table.
+      if (++this.batches % 100 === 0) await bus.trim(stream, this.o.maxLen ?? 100_000);
       return rows.length;
     });
   }
@@ -102,4 +108,19 @@ export class OutboxRelay {
       });
     }
   }
+}
+
+/** An event as the relay put it on the event stream, back as a StoredEvent. */
+export function decodeEventEntry(fields: Fields): StoredEvent {
+  return {
+    id: Number(fields.id),
+    eventId: fields.event_id ?? '',
+    type: fields.type ?? '',
+    entityType: fields.entity_type ?? '',
+    entityId: fields.entity_id ?? '',
+    payload: fields.payload ? (JSON.parse(fields.payload) as Record<string, unknown>) : {},
+    correlationId: fields.correlation_id || null,
+    actor: fields.actor || null,
+    occurredAt: new Date(fields.occurred_at ?? 0),
+  };
 }

@@ -107,6 +107,22 @@ export class RedisBus implements Bus {
     return reply[0]![1].map(([id, flat]) => ({ id, fields: toFields(flat), deliveries: 1 }));
   }
 
+  async tail(stream: string, afterId: string, opts: ReadOptions): Promise<{ id: string; fields: Fields }[]> {
+    const key = this.key(stream);
+    // One tail at a time per stream and process (a local hub fans it out), so one connection per stream.
+    const conn = opts.blockMs > 0 ? await this.blockingConnection(`${key}|tail`) : this.redis;
+    const args: (string | number)[] = ['COUNT', opts.count];
+    if (opts.blockMs > 0) args.push('BLOCK', opts.blockMs);
+    args.push('STREAMS', key, afterId);
+    const reply = (await conn.call('XREAD', ...args)) as [string, RawEntry[]][] | null;
+    return reply ? reply[0]![1].map(([id, flat]) => ({ id, fields: toFields(flat) })) : [];
+  }
+
+  async lastId(stream: string): Promise<string> {
+    const rows = (await this.redis.xrevrange(this.key(stream), '+', '-', 'COUNT', 1)) as RawEntry[];
+    return rows[0]?.[0] ?? '0-0';
+  }
+
   async ack(stream: string, group: string, ids: string[]): Promise<number> {
     if (ids.length === 0) return 0;
     return this.redis.xack(this.key(stream), group, ...ids);

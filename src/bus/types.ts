@@ -47,6 +47,13 @@ export interface Bus {
   trim(stream: string, maxLen: number): Promise<number>;
   length(stream: string): Promise<number>;
   groupInfo(stream: string, group: string): Promise<GroupInfo>;
+  /**
+   * Fan-out read, outside any group: entries after `afterId` (`$` = only ones appended from now on), waiting
+   * up to `blockMs` for the first. Every reader sees every entry (WebSocket pushes on each replica).
+   */
+  tail(stream: string, afterId: string, opts: ReadOptions): Promise<{ id: string; fields: Fields }[]>;
+  /** The id of the newest entry, or `0-0` for an empty stream. */
+  lastId(stream: string): Promise<string>;
   /** Entries in id order between two ids (inclusive), for inspection and dead-letter review. */
   range(
     stream: string,

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { invalidate } from '../api/cache.ts';
+import { encodeLocations, LOCATIONS_STREAM } from '../api/live.ts';
 import { StreamConsumer } from '../bus/consumer.ts';
 import type { Kv } from '../bus/kv.ts';
 import { OutboxRelay } from '../bus/outbox-relay.ts';
@@ -66,7 +68,38 @@ export async function startIngest(o: IngestOptions): Promise<Ingest> {
     metrics: o.metrics,
     idleMs: o.relayIdleMs,
   });
-  const writer = positionWriter({ sql: o.sql, directory, metrics: o.metrics, quality: o.quality });
+  let appended = 0;
+  const writer = positionWriter({
+    sql: o.sql,
+    directory,
+    metrics: o.metrics,
+    quality: o.quality,
+    // Live pushes and cached locations follow every committed move.
+    onMoved: async (moved) => {
+      await Promise.all([
+        o.bus.append(
+          LOCATIONS_STREAM,
+          encodeLocations(
+            moved.map(({ truck, row }) => ({
+              truckId: truck.id,
+              truckNumber: truck.truckNumber,
+              lat: row.lat,
+              lng: row.lng,
+              fixTime: row.fixTime.toISOString(),
+              speedKmh: row.speedKmh,
+              headingDeg: row.headingDeg,
+              ignition: row.ignition,
+            })),
+          ),
+        ),
+        invalidate(
+          o.kv,
+          moved.map(({ truck }) => `truck:${truck.id}`),
+        ),
+      ]);
+      if (++appended % 200 === 0) await o.bus.trim(LOCATIONS_STREAM, 10_000);
+    },
+  });
   const watcher = geofenceWatcher({
     sql: o.sql,
     directory,

@@ -8,7 +8,7 @@ import type { Metrics } from '../metrics.ts';
 import { decodeBatch } from './codec.ts';
 import { FixGate, type GateOutcome } from './fix-gate.ts';
 import type { NormalizedAlert } from './loconav.ts';
-import type { TruckDirectory } from './truck-directory.ts';
+import type { TruckDirectory, TruckRef } from './truck-directory.ts';
 
 export interface PositionWriterDeps {
   sql: Sql;
@@ -16,6 +16,8 @@ export interface PositionWriterDeps {
   metrics: Metrics;
   quality?: Partial<QualityOptions>;
   now?: () => number;
+  /** After a batch commits: the trucks whose current location moved (live pushes, cache invalidation). */
+  onMoved?: (moved: { truck: TruckRef; row: PositionRow }[]) => Promise<void>;
 }
 
 const ALERT_EVENT: Record<NormalizedAlert['kind'], string> = {
@@ -94,6 +96,12 @@ export function positionWriter(deps: PositionWriterDeps) {
     }
     for (const [outcome, n] of outcomes) {
       deps.metrics.positions.inc({ outcome: outcome === 'accept' ? 'stored' : outcome }, n);
+    }
+    if (deps.onMoved && latest.size > 0) {
+      // The effect is stored; a failure to announce it must not redo the batch.
+      await deps
+        .onMoved([...latest].map(([id, row]) => ({ truck: trucks.byId(id)!, row })))
+        .catch(() => undefined);
     }
   };
 }

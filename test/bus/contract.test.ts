@@ -204,4 +204,18 @@ describe.each(backends)('bus contract on %s', (_name, make) => {
     ]);
     expect((await bus.groupInfo('k', 'g')).pending).toBe(0);
   });
+
+  it('lets every tail reader see every entry, and `$` only what comes next', async () => {
+    await bus.append('live', { n: '1' });
+    const last = await bus.lastId('live');
+    const fromStart = await bus.tail('live', '0-0', { count: 10, blockMs: 0 });
+    expect(fromStart.map((e) => e.fields.n)).toEqual(['1']);
+    const waiting = bus.tail('live', last, { count: 10, blockMs: 2_000 });
+    await sleep(50);
+    await bus.append('live', { n: '2' });
+    expect((await waiting).map((e) => e.fields.n)).toEqual(['2']);
+    // A second reader from the same place sees the same entry: no group, no sharing.
+    expect((await bus.tail('live', last, { count: 10, blockMs: 0 })).map((e) => e.fields.n)).toEqual(['2']);
+    expect(await bus.tail('live', '$', { count: 10, blockMs: 100 })).toEqual([]);
+  });
 });
