@@ -2,10 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { apiAuth } from './api/auth.ts';
 import { responseCache } from './api/cache.ts';
 import { LiveHub } from './api/live.ts';
+import { openApiRoutes, WEBHOOK_ROUTE_DOC } from './api/openapi.ts';
 import { rateLimit } from './api/rate-limit.ts';
-import { geofenceRoutes } from './api/routes/geofences.ts';
+import { ANALYTICS_ROUTE_DOCS, analyticsRoutes } from './api/routes/analytics.ts';
+import { GEOFENCE_ROUTE_DOCS, geofenceRoutes } from './api/routes/geofences.ts';
 import { liveRoutes } from './api/routes/live.ts';
-import { truckRoutes } from './api/routes/trucks.ts';
+import { TRUCK_ROUTE_DOCS, truckRoutes } from './api/routes/trucks.ts';
 import { build } from './api/server.ts';
 import { createBus, createKv } from './bus/index.ts';
 import type { Kv } from './bus/kv.ts';
@@ -139,6 +141,13 @@ export async function startWatchTower(config: Config, opts: StartOptions): Promi
           responseCache({ kv }),
           geofenceRoutes({ sql: db.sql }),
           truckRoutes({ sql: db.sql }),
+          analyticsRoutes({ sql: db.sql }),
+          openApiRoutes([
+            ...TRUCK_ROUTE_DOCS,
+            ...GEOFENCE_ROUTE_DOCS,
+            ...ANALYTICS_ROUTE_DOCS,
+            WEBHOOK_ROUTE_DOC,
+          ]),
           liveRoutes({ sql: db.sql, hub, jwtSecret: config.jwtSecret, findTripId: async () => undefined }),
         );
       }

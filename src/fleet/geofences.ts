@@ -76,7 +76,7 @@ export const updateGeofenceSchema = z
 export type CreateGeofenceInput = z.input<typeof createGeofenceSchema>;
 export type UpdateGeofenceInput = z.input<typeof updateGeofenceSchema>;
 
-const listSchema = z.strictObject({ type: type.optional() }, { error: objectErrors('type') });
+export const listSchema = z.strictObject({ type: type.optional() }, { error: objectErrors('type') });
 
 function notFound(key: string): AppError {
   return new AppError(

@@ -61,7 +61,7 @@ export const createTruckSchema = z.strictObject(
 
 export type CreateTruckInput = z.input<typeof createTruckSchema>;
 
-const listSchema = z.strictObject(
+export const listSchema = z.strictObject(
   {
     status: status.optional(),
     // Coerced: REST query strings and agent tools both land here.
