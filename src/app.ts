@@ -7,6 +7,7 @@ import { rateLimit } from './api/rate-limit.ts';
 import { ANALYTICS_ROUTE_DOCS, analyticsRoutes } from './api/routes/analytics.ts';
 import { GEOFENCE_ROUTE_DOCS, geofenceRoutes } from './api/routes/geofences.ts';
 import { liveRoutes } from './api/routes/live.ts';
+import { TRIP_ROUTE_DOCS, tripRoutes } from './api/routes/trips.ts';
 import { TRUCK_ROUTE_DOCS, truckRoutes } from './api/routes/trucks.ts';
 import { build } from './api/server.ts';
 import { createBus, createKv } from './bus/index.ts';
@@ -15,6 +16,8 @@ import type { Bus } from './bus/types.ts';
 import { type Config, hasRole } from './config.ts';
 import { createDb, type Db } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
+import { getTrip } from './db/trips.ts';
+import { handleEventsForTrips } from './fleet/trip-progress.ts';
 import { type Ingest, newReplicaId, startIngest } from './ingest/index.ts';
 import { EVENTS_STREAM } from './ingest/streams.ts';
 import { webhookRoutes } from './ingest/webhook.ts';
@@ -96,7 +99,10 @@ export async function startWatchTower(config: Config, opts: StartOptions): Promi
         logger,
         metrics,
         replicaId,
-        groups: { 'cache-invalidation': cacheInvalidation(kv) },
+        groups: {
+          'trip-progress': async (events) => void (await handleEventsForTrips(db.sql, events)),
+          'cache-invalidation': cacheInvalidation(kv),
+        },
         consumer: opts.tuning?.consumer,
       });
       parts.push({ name: 'event consumers', stop: () => events.stop() });
@@ -141,14 +147,21 @@ export async function startWatchTower(config: Config, opts: StartOptions): Promi
           responseCache({ kv }),
           geofenceRoutes({ sql: db.sql }),
           truckRoutes({ sql: db.sql }),
+          tripRoutes({ sql: db.sql }),
           analyticsRoutes({ sql: db.sql }),
           openApiRoutes([
             ...TRUCK_ROUTE_DOCS,
             ...GEOFENCE_ROUTE_DOCS,
+            ...TRIP_ROUTE_DOCS,
             ...ANALYTICS_ROUTE_DOCS,
             WEBHOOK_ROUTE_DOC,
           ]),
-          liveRoutes({ sql: db.sql, hub, jwtSecret: config.jwtSecret, findTripId: async () => undefined }),
+          liveRoutes({
+            sql: db.sql,
+            hub,
+            jwtSecret: config.jwtSecret,
+            findTripId: async (key) => (await getTrip(db.sql, key))?.id,
+          }),
         );
       }
       http = await build({ db, bus, logger, metrics, plugins, isDraining: () => draining });

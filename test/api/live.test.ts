@@ -54,6 +54,16 @@ function connect(
   });
 }
 
+async function until<T>(fn: () => T | undefined, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 describe('live updates, caching and rate limits through the API', () => {
   let db: TestDb;
   let wt: WatchTower;
@@ -148,6 +158,61 @@ describe('live updates, caching and rate limits through the API', () => {
       lat = ((await res.json()) as { location: { lat: number } }).location.lat;
     }
     expect(lat).toBe(6.4505);
+  });
+  it('pushes a trip’s status changes, manual and automatic, to its subscribers', async () => {
+    const post = (path: string, body: unknown, method = 'POST') =>
+      fetch(`${wt.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${dispatcher}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    for (const [name, lat, lng] of [
+      // Around where the earlier tests left the truck, so the next fix is a plausible move.
+      ['Tin Can Island Port', 6.4506, 3.3606],
+      ['Lekki Free Trade Zone', 6.4426, 3.9822],
+    ] as const) {
+      const g = await post('/api/v1/geofences', {
+        name,
+        type: 'terminal',
+        boundary: { center: { lat, lng }, radius_m: 500 },
+        min_dwell_s: 0,
+      });
+      expect(g.status).toBe(201);
+    }
+    const created = await post('/api/v1/trips', {
+      truck: truck.number,
+      origin: 'Tin Can Island Port',
+      destination: 'Lekki Free Trade Zone',
+      client: 'Dangote',
+      cargo: 'cement',
+    });
+    expect(created.status).toBe(201);
+    const trip = (await created.json()) as { id: string; trip_number: string; version: number };
+    const watcher = await connect(`${ws}/ws/trips/${trip.trip_number}/status?token=${viewer}`);
+    try {
+      await watcher.next('subscribed');
+      const moved = await post(
+        `/api/v1/trips/${trip.id}/status`,
+        { status: 'dispatched', version: trip.version },
+        'PUT',
+      );
+      expect(moved.status).toBe(200);
+      expect(await watcher.next('trip.status_changed')).toMatchObject({ tripId: trip.id, to: 'dispatched' });
+      // The truck reports from inside the origin: the geofence watcher's entry advances the trip on its own.
+      // Fixes keep coming (as they do) until the watcher's index has picked up the new geofence; they are
+      // stamped after the dispatch (a stage never moves on an event from before the last one).
+      await new Promise((r) => setTimeout(r, 2_100));
+      const autoAdvanced = () =>
+        watcher.messages.find((m) => m.type === 'trip.status_changed' && m.to === 'at_pickup');
+      for (let i = 0; i < 30 && !autoAdvanced(); i++) {
+        await sendFix(new Date(Math.floor(Date.now() / 1000) * 1000 - 1000), 6.4507, 3.3607);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      const auto = await until(autoAdvanced);
+      expect(auto).toMatchObject({ tripId: trip.id, auto: true });
+    } finally {
+      watcher.ws.close();
+    }
   });
 });
 
