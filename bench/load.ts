@@ -7,7 +7,10 @@ import http from 'node:http';
 interface Job {
   url: string;
   secret?: string;
-  bodies: string[];
+  /** POST bodies (the webhook); or, with `paths`, GET each path in turn. */
+  bodies?: string[];
+  paths?: string[];
+  headers?: Record<string, string>;
   concurrency: number;
   durationMs: number;
   /** Paced mode: requests per second; omitted = closed loop at full speed. */
@@ -36,13 +39,18 @@ const started = performance.now();
 const deadline = started + job.durationMs;
 
 function post(): Promise<void> {
-  const body = job.bodies[next++ % job.bodies.length]!;
+  const i = next++;
+  const get = job.paths !== undefined;
+  // A signature is good once: on each pass over the bodies, trailing spaces make them new bytes.
+  const body = get
+    ? ''
+    : job.bodies![i % job.bodies!.length]! + ' '.repeat(Math.floor(i / job.bodies!.length));
   const requestId = `bench-${process.pid}-${sent++}`;
-  const headers: Record<string, string | number> = {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(body),
-    'x-request-id': requestId,
-  };
+  const headers: Record<string, string | number> = { ...job.headers, 'x-request-id': requestId };
+  if (!get) {
+    headers['content-type'] = 'application/json';
+    headers['content-length'] = Buffer.byteLength(body);
+  }
   if (job.secret) {
     const ts = Math.floor(Date.now() / 1000);
     headers['x-watchtower-timestamp'] = ts;
@@ -52,13 +60,14 @@ function post(): Promise<void> {
   const t0 = performance.now();
   sentAt[requestId] = Date.now();
   return new Promise((resolve) => {
+    const path = get ? job.paths![i % job.paths!.length]! : url.pathname;
     const req = http.request(
-      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers, agent },
+      { host: url.hostname, port: url.port, path, method: get ? 'GET' : 'POST', headers, agent },
       (res) => {
         res.resume();
         res.on('end', () => {
           latencies.push(performance.now() - t0);
-          if (res.statusCode === 202) ok++;
+          if (res.statusCode === (get ? 200 : 202)) ok++;
           else failed++;
           resolve();
         });
@@ -68,7 +77,7 @@ function post(): Promise<void> {
       failed++;
       resolve();
     });
-    req.end(body);
+    req.end(get ? undefined : body);
   });
 }
 
@@ -98,6 +107,6 @@ latencies.sort((a, b) => a - b);
 const pct = (p: number) =>
   latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
 process.stdout.write(
-  `${JSON.stringify({ sent, ok, failed, elapsedS, rps: ok / elapsedS, p50: pct(50), p99: pct(99), sentAt: job.rps ? sentAt : undefined })}\n`,
+  `${JSON.stringify({ sent, ok, failed, elapsedS, rps: ok / elapsedS, p50: pct(50), p95: pct(95), p99: pct(99), sentAt: job.rps && !job.paths ? sentAt : undefined })}\n`,
 );
 agent.destroy();

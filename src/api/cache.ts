@@ -30,11 +30,6 @@ export async function invalidate(kv: Kv, tags: string[]): Promise<void> {
   await Promise.all([...new Set(tags)].map((t) => kv.incrWindow(genKey(t), GEN_TTL_MS)));
 }
 
-async function generations(kv: Kv, tags: string[]): Promise<Record<string, string>> {
-  const values = await Promise.all(tags.map((t) => kv.get(genKey(t))));
-  return Object.fromEntries(tags.map((t, i) => [t, values[i] ?? '0']));
-}
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -97,10 +92,14 @@ export function responseCache(opts: { kv: Kv; routes?: CachedRoute[] }) {
       const key = `cache:http:${req.url}`;
       try {
         const tags = await route.tags(req, opts.kv);
-        const gens = tags ? await generations(opts.kv, tags) : null;
+        if (!tags) {
+          req.cacheState = { key, gens: null, route };
+          return;
+        }
+        // The entry and the generations of what it shows, in one round trip.
+        const [raw, ...values] = await opts.kv.mget([key, ...tags.map(genKey)]);
+        const gens = Object.fromEntries(tags.map((t, i) => [t, values[i] ?? '0']));
         req.cacheState = { key, gens, route };
-        if (!gens) return;
-        const raw = await opts.kv.get(key);
         if (!raw) return;
         const entry = JSON.parse(raw) as Entry;
         if (Object.entries(gens).every(([t, g]) => entry.gens[t] === g)) {

@@ -11,6 +11,10 @@ export interface Kv {
   /** Deletes the key only if it still holds `value`. */
   releaseIfOwner(key: string, value: string): Promise<boolean>;
   get(key: string): Promise<string | null>;
+  /** Several keys in one round trip. */
+  mget(keys: string[]): Promise<(string | null)[]>;
+  /** Adds `by` to a counter, giving it `ttlMs` to live when it is new; returns the new total. */
+  incrBy(key: string, by: number, ttlMs: number): Promise<number>;
   set(key: string, value: string, ttlMs: number): Promise<void>;
   del(keys: string[]): Promise<number>;
   /** Increments a counter, giving it `ttlMs` to live when it is new; returns the count and ms left. */
@@ -21,6 +25,7 @@ export interface Kv {
 
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+const INCR_BY = `local n = redis.call('incrby', KEYS[1], ARGV[1]) if n == tonumber(ARGV[1]) then redis.call('pexpire', KEYS[1], ARGV[2]) end return n`;
 const INCR_WINDOW = `local n = redis.call('incr', KEYS[1]) if n == 1 then redis.call('pexpire', KEYS[1], ARGV[1]) end return {n, redis.call('pttl', KEYS[1])}`;
 
 export class RedisKv implements Kv {
@@ -44,6 +49,12 @@ export class RedisKv implements Kv {
   }
   async get(key: string) {
     return this.redis.get(this.k(key));
+  }
+  async mget(keys: string[]) {
+    return keys.length ? this.redis.mget(...keys.map((k) => this.k(k))) : [];
+  }
+  async incrBy(key: string, by: number, ttlMs: number) {
+    return Number(await this.redis.eval(INCR_BY, 1, this.k(key), by, ttlMs));
   }
   async set(key: string, value: string, ttlMs: number) {
     await this.redis.set(this.k(key), value, 'PX', ttlMs);
@@ -100,6 +111,18 @@ export class MemoryKv implements Kv {
   }
   async get(key: string) {
     return this.live(key)?.value ?? null;
+  }
+  async mget(keys: string[]) {
+    return keys.map((k) => this.live(k)?.value ?? null);
+  }
+  async incrBy(key: string, by: number, ttlMs: number) {
+    const e = this.live(key);
+    if (!e) {
+      this.map.set(key, { value: String(by), expiresAt: this.now() + ttlMs });
+      return by;
+    }
+    e.value = String(Number(e.value) + by);
+    return Number(e.value);
   }
   async set(key: string, value: string, ttlMs: number) {
     this.map.set(key, { value, expiresAt: this.now() + ttlMs });

@@ -118,6 +118,8 @@ export async function startIngest(o: IngestOptions): Promise<Ingest> {
       logger: o.logger,
       handle,
       initialReclaimIdleMs: 0,
+      // Big batches under load: a truck's current location is updated once per batch, not once per fix.
+      batchSize: 1000,
       ...o.consumer,
       onDeadLetter: () => o.metrics.deadLettered.inc({ stream: positionStream(shard), group }),
       onBatch: (_entries, ms) => o.metrics.batchDuration.observe({ group }, ms / 1000),
