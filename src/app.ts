@@ -47,7 +47,7 @@ export interface WatchTower {
 
 export interface StartOptions {
   logger: Logger;
-  /** Stream names are prefixed with this (tests run side by side on one Redis). */
+  /** Overrides REDIS_PREFIX (tests run side by side on one Redis). */
   busPrefix?: string;
   /** Consumer and lease timings (tests shorten them). */
   tuning?: Pick<Parameters<typeof startIngest>[0], 'consumer' | 'leaseTtlMs' | 'relayIdleMs' | 'replicaId'>;
@@ -76,7 +76,11 @@ export async function startWatchTower(config: Config, opts: StartOptions): Promi
     parts.push({ name: 'database', stop: () => db.close() });
     await migrate(db.sql, logger);
 
-    const bus = await createBus({ redisUrl: config.redisUrl, logger, prefix: opts.busPrefix });
+    const bus = await createBus({
+      redisUrl: config.redisUrl,
+      logger,
+      prefix: opts.busPrefix ?? config.redisPrefix,
+    });
     parts.push({ name: 'bus', stop: () => bus.close() });
     const kv = createKv(bus);
 

@@ -49,6 +49,13 @@ const schema = z.object({
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   DATABASE_URL: optionalUrl(['postgres:', 'postgresql:'], 'postgres://user@host:5432/watchtower'),
   REDIS_URL: optionalUrl(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[\w.:-]{1,64}$/, {
+      message: 'expected 1 to 64 letters, digits, dots, colons or dashes, e.g. wt:',
+    })
+    .default('wt:'),
   WATCHTOWER_DATA_DIR: z.string().trim().min(1).default('.watchtower'),
   WATCHTOWER_ROLES: z
     .string()
@@ -113,6 +120,8 @@ export interface Config {
   host: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
+  /** Prefix of every Redis key and stream, so several deployments can share one Redis. */
+  redisPrefix: string;
   dataDir: string;
   roles: Role[];
   logLevel: Parsed['LOG_LEVEL'];
@@ -164,6 +173,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
     dataDir: e.WATCHTOWER_DATA_DIR,
     roles: e.WATCHTOWER_ROLES,
     logLevel: e.LOG_LEVEL,

@@ -27,7 +27,7 @@ const genKey = (tag: string) => `cache:gen:${tag}`;
 
 /** Marks entities changed: every cached answer showing them is stale from now on. */
 export async function invalidate(kv: Kv, tags: string[]): Promise<void> {
-  await Promise.all([...new Set(tags)].map((t) => kv.incrWindow(genKey(t), GEN_TTL_MS)));
+  await kv.incrMany([...new Set(tags)].map(genKey), GEN_TTL_MS);
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -13,6 +13,8 @@ export interface Kv {
   get(key: string): Promise<string | null>;
   /** Several keys in one round trip. */
   mget(keys: string[]): Promise<(string | null)[]>;
+  /** Increments many counters in one round trip, each (re)given `ttlMs` to live. */
+  incrMany(keys: string[], ttlMs: number): Promise<void>;
   /** Adds `by` to a counter, giving it `ttlMs` to live when it is new; returns the new total. */
   incrBy(key: string, by: number, ttlMs: number): Promise<number>;
   set(key: string, value: string, ttlMs: number): Promise<void>;
@@ -25,6 +27,7 @@ export interface Kv {
 
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+const INCR_MANY = `for _, k in ipairs(KEYS) do redis.call('incr', k) redis.call('pexpire', k, ARGV[1]) end return #KEYS`;
 const INCR_BY = `local n = redis.call('incrby', KEYS[1], ARGV[1]) if n == tonumber(ARGV[1]) then redis.call('pexpire', KEYS[1], ARGV[2]) end return n`;
 const INCR_WINDOW = `local n = redis.call('incr', KEYS[1]) if n == 1 then redis.call('pexpire', KEYS[1], ARGV[1]) end return {n, redis.call('pttl', KEYS[1])}`;
 
@@ -55,6 +58,9 @@ export class RedisKv implements Kv {
   }
   async incrBy(key: string, by: number, ttlMs: number) {
     return Number(await this.redis.eval(INCR_BY, 1, this.k(key), by, ttlMs));
+  }
+  async incrMany(keys: string[], ttlMs: number) {
+    if (keys.length) await this.redis.eval(INCR_MANY, keys.length, ...keys.map((k) => this.k(k)), ttlMs);
   }
   async set(key: string, value: string, ttlMs: number) {
     await this.redis.set(this.k(key), value, 'PX', ttlMs);
@@ -114,6 +120,12 @@ export class MemoryKv implements Kv {
   }
   async mget(keys: string[]) {
     return keys.map((k) => this.live(k)?.value ?? null);
+  }
+  async incrMany(keys: string[], ttlMs: number) {
+    for (const k of keys) {
+      const e = this.live(k);
+      this.map.set(k, { value: String(Number(e?.value ?? 0) + 1), expiresAt: this.now() + ttlMs });
+    }
   }
   async incrBy(key: string, by: number, ttlMs: number) {
     const e = this.live(key);

@@ -98,7 +98,8 @@ export class ShardLeases {
     this.stopping = true;
     this.wake?.();
     await this.loop;
-    for (const shard of [...this.owned]) await this.release(shard);
+    // All at once: each consumer finishes its batch in hand, and a blocked read returns within its block time.
+    await Promise.all([...this.owned].map((shard) => this.release(shard)));
     await this.o.kv.del([`replica:${this.o.name}:${this.o.replicaId}`]);
   }
 }

@@ -114,4 +114,22 @@ describe.each([
     });
     expect(dead[0]!.fields).toMatchObject({ rid: 'bad', dead_error: 'malformed shard entry: bad fix tuple' });
   });
+
+  it('stops all its shards together, well inside the shutdown deadline', async () => {
+    ingest = await startIngest({
+      sql: db.sql,
+      bus,
+      kv: createKv(bus),
+      metrics: createMetrics(),
+      logger,
+      shards: 8,
+      consumer: { blockMs: 1_000 },
+    });
+    expect(ingest.leases.owned.size).toBe(8);
+    const started = Date.now();
+    await ingest.stop();
+    ingest = undefined;
+    // Each shard's consumers may sit in a 1 s blocking read; stopped one shard after another that was 8 s.
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
 });
