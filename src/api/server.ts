@@ -42,13 +42,20 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
     connectionTimeout: 60_000,
   });
   let closing = false;
-  app.addHook('onClose', async () => {
+  // Before the server stops listening, so /readyz is already 503 while in-flight requests finish.
+  app.addHook('preClose', async () => {
     closing = true;
   });
   const isDraining = () => closing || (deps.isDraining?.() ?? false);
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
+  });
+
+  // A keep-alive connection whose request finishes after shutdown began would hold the server open until
+  // its idle timeout: tell the client to close it with this last answer.
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing) reply.header('connection', 'close');
   });
 
   app.addHook('onResponse', async (req, reply) => {

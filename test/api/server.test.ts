@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../../src/api/server.ts';
+import { MemoryBus } from '../../src/bus/memory.ts';
 import { RedisBus } from '../../src/bus/redis.ts';
 import type { Db } from '../../src/db/client.ts';
 import { AppError } from '../../src/errors.ts';
@@ -121,5 +122,49 @@ describe('HTTP server', () => {
     expect(res.body).toMatch(
       /watchtower_http_errors_total\{[^}]*route="\/boom"[^}]*code="WT_INTERNAL"[^}]*\} [1-9]/,
     );
+  });
+});
+
+describe('graceful shutdown of the HTTP server', () => {
+  it('answers the request in flight before it closes', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const db: Db = { sql: undefined as never, embedded: false, ping: async () => {}, close: async () => {} };
+    const app = await build({
+      db,
+      bus: new MemoryBus(),
+      logger: createLogger('silent'),
+      metrics: createMetrics(),
+      plugins: [
+        async (a) => {
+          a.get('/slow', async () => {
+            await gate;
+            return { done: true };
+          });
+        },
+      ],
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as { port: number };
+    const inFlight = fetch(`http://127.0.0.1:${port}/slow`);
+    await new Promise((r) => setTimeout(r, 100));
+    const closing = app.close();
+    await new Promise((r) => setTimeout(r, 50));
+    let closed = false;
+    void closing.then(() => {
+      closed = true;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    // Closing waits for the request in hand…
+    expect(closed).toBe(false);
+    release();
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ done: true });
+    // …which is answered, and only then is the server closed.
+    await closing;
+    expect(closed).toBe(true);
   });
 });
