@@ -151,11 +151,14 @@ export async function truckNumberCandidates(sql: Q, wanted: string, limit = 200)
   return rows.map((r) => r.truck_number as string);
 }
 
-export async function getTruckLocation(sql: Q, truckId: string): Promise<TruckLocation | undefined> {
+/** A truck's current location, by uuid or truck number, in one query (the API's hottest read). */
+export async function getTruckLocation(sql: Q, key: string): Promise<TruckLocation | undefined> {
+  const trimmed = key.trim();
+  const match = isUuid(trimmed) ? sql`id = ${trimmed}` : sql`truck_number = ${normalizeTruckNumber(trimmed)}`;
   const [row] = await sql`
     select id, truck_number, last_fix_at, last_speed_kmh, last_heading_deg, last_ignition,
            st_y(last_location::geometry) as lat, st_x(last_location::geometry) as lng
-    from trucks where id = ${truckId}`;
+    from trucks where ${match}`;
   if (!row) return undefined;
   return {
     truckId: row.id as string,

@@ -186,8 +186,7 @@ export async function getTruck(sql: Sql, actor: Actor, key: string): Promise<Tru
 /** The truck's last known fix; lat/lng are null until its first fix arrives. */
 export async function getTruckLocation(sql: Sql, actor: Actor, key: string): Promise<TruckLocation> {
   requireRole(actor, 'viewer', 'locate trucks');
-  const truck = await findTruck(sql, key);
-  const location = await db.getTruckLocation(sql, truck.id);
+  const location = await db.getTruckLocation(sql, key);
   if (!location) throw await truckNotFound(sql, key);
   return location;
 }
