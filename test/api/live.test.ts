@@ -10,6 +10,7 @@ import { createLogger } from '../../src/log.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { liveLocation, signedHeaders, WEBHOOK_SECRET } from '../support/loconav.ts';
 import { testRedisUrl, uniquePrefix } from '../support/redis.ts';
+import { until } from '../support/wait.ts';
 
 const JWT_SECRET = 'a-jwt-secret-of-at-least-32-characters!';
 const viewer = signToken(JWT_SECRET, { sub: 'dashboard', role: 'viewer' });
@@ -52,16 +53,6 @@ function connect(
       }),
     );
   });
-}
-
-async function until<T>(fn: () => T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('live updates, caching and rate limits through the API', () => {
@@ -208,7 +199,7 @@ describe('live updates, caching and rate limits through the API', () => {
         await sendFix(new Date(Math.floor(Date.now() / 1000) * 1000 - 1000), 6.4507, 3.3607);
         await new Promise((r) => setTimeout(r, 500));
       }
-      const auto = await until(autoAdvanced);
+      const auto = await until('the automatic advance', autoAdvanced);
       expect(auto).toMatchObject({ tripId: trip.id, auto: true });
     } finally {
       watcher.ws.close();

@@ -4,6 +4,7 @@ import { MemoryBus } from '../../src/bus/memory.ts';
 import type { Bus, StreamEntry } from '../../src/bus/types.ts';
 import { createLogger } from '../../src/log.ts';
 import { connectTestBus } from '../support/redis.ts';
+import { until } from '../support/wait.ts';
 
 // One contract, two implementations: whatever runs on Redis in production runs the same embedded.
 const backends: [string, () => Promise<Bus>][] = [
@@ -12,16 +13,6 @@ const backends: [string, () => Promise<Bus>][] = [
 ];
 
 const logger = createLogger('silent');
-
-async function until<T>(fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(20);
-  }
-}
 
 describe.each(backends)('bus contract on %s', (_name, make) => {
   let bus: Bus;
@@ -135,7 +126,7 @@ describe.each(backends)('bus contract on %s', (_name, make) => {
       },
     });
     consumer.start();
-    await until(() => dead.length === 1);
+    await until('the poison entry dead-lettered', () => dead.length === 1);
     await consumer.stop();
     expect(done.sort()).toEqual(['1', '3']);
     expect(dead[0]!.fields.n).toBe('2');
@@ -169,7 +160,7 @@ describe.each(backends)('bus contract on %s', (_name, make) => {
       },
     });
     consumer.start();
-    await until(() => stored.length === 2);
+    await until('both entries stored', () => stored.length === 2);
     await consumer.stop();
     expect(stored).toEqual(['1', '2']);
     expect(await bus.length('t:dead')).toBe(0);
@@ -196,7 +187,7 @@ describe.each(backends)('bus contract on %s', (_name, make) => {
       },
     });
     rescuer.start();
-    await until(() => seen.length === 2);
+    await until('both entries rescued', () => seen.length === 2);
     await rescuer.stop();
     expect(seen).toEqual([
       { n: '1', deliveries: 2 },

@@ -9,22 +9,9 @@ import { createLogger } from '../../src/log.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { connectTestBus } from '../support/redis.ts';
+import { until } from '../support/wait.ts';
 
 const logger = createLogger('silent');
-
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false>,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const fixes = (n: number, vehicleNumber: string, startMs: number) =>
   Array.from({ length: n }, (_, i) => ({

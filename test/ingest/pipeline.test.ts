@@ -10,22 +10,9 @@ import { createTestDb, type TestDb } from '../support/db.ts';
 import { busTraceAsLocoNav, liveLocation, signedHeaders, WEBHOOK_SECRET } from '../support/loconav.ts';
 import { testRedisUrl, uniquePrefix } from '../support/redis.ts';
 import { loadBusStops } from '../support/trace.ts';
+import { until } from '../support/wait.ts';
 
 const bus304 = { imei: '0868373050001234', number: 'LSD-304UL' };
-
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe.each([
   ['Redis Streams', () => testRedisUrl()],
