@@ -10,6 +10,7 @@ import { liveRoutes } from './api/routes/live.ts';
 import { TRIP_ROUTE_DOCS, tripRoutes } from './api/routes/trips.ts';
 import { TRUCK_ROUTE_DOCS, truckRoutes } from './api/routes/trucks.ts';
 import { build } from './api/server.ts';
+import { startSlackBot } from './bot/app.ts';
 import { createBus, createKv } from './bus/index.ts';
 import type { Kv } from './bus/kv.ts';
 import type { Bus } from './bus/types.ts';
@@ -175,6 +176,11 @@ export async function startWatchTower(config: Config, opts: StartOptions): Promi
       await http.listen({ port: config.port, host: config.host });
       const address = http.server.address();
       url = typeof address === 'object' && address ? `http://${config.host}:${address.port}` : undefined;
+    }
+
+    if (hasRole(config, 'bot') && config.slack.botToken && config.slack.appToken) {
+      const bot = await startSlackBot({ config, sql: db.sql, logger });
+      parts.push({ name: 'slack bot', stop: () => bot.stop() });
     }
 
     if (demo && url) {

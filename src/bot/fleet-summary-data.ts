@@ -1,0 +1,57 @@
+import { MOVING_MIN_SPEED_KMH } from '../db/analytics.ts';
+import type { Sql } from '../db/client.ts';
+import * as trucksDb from '../db/trucks.ts';
+import type { TripStatus } from '../domain/trip-state.ts';
+import type { Actor } from '../fleet/actor.ts';
+import { listGeofences, trucksInGeofence } from '../fleet/geofences.ts';
+import { listTrips, MAX_PAGE as TRIP_PAGE } from '../fleet/trips.ts';
+import { listTrucks, MAX_PAGE as TRUCK_PAGE } from '../fleet/trucks.ts';
+import type { FleetSummaryInput } from './views/fleet-summary.ts';
+import { OFFLINE_AFTER_MS } from './views/truck-card.ts';
+
+// The numbers behind `/fleet`, from the use cases that exist. No fleet-summary use case exists yet; when one
+// does (one grouped query), this file goes.
+// TODO(lead): every truck's location is one query per truck here (db/trucks has no bulk read); fine for a
+// fleet of hundreds, a `listTruckLocations` in src/db/trucks.ts would make it one.
+
+const TERMINAL_TYPES = ['terminal', 'depot'] as const;
+
+export async function fleetSummaryData(sql: Sql, actor: Actor, now: Date): Promise<FleetSummaryInput> {
+  const trucks = await allPages(
+    (offset) => listTrucks(sql, actor, { limit: TRUCK_PAGE, offset }),
+    TRUCK_PAGE,
+  );
+  const locations = await Promise.all(trucks.map((t) => trucksDb.getTruckLocation(sql, t.id)));
+  let moving = 0;
+  let offline = 0;
+  for (const l of locations) {
+    const silent = !l?.lastFixAt || now.getTime() - l.lastFixAt.getTime() > OFFLINE_AFTER_MS;
+    if (silent) offline += 1;
+    else if ((l.speedKmh ?? 0) >= MOVING_MIN_SPEED_KMH) moving += 1;
+  }
+
+  const open = await allPages(
+    (offset) => listTrips(sql, actor, { active: true, limit: TRIP_PAGE, offset }),
+    TRIP_PAGE,
+  );
+  const byStatus: Partial<Record<TripStatus, number>> = {};
+  for (const t of open) byStatus[t.status] = (byStatus[t.status] ?? 0) + 1;
+
+  const atTerminals: FleetSummaryInput['atTerminals'] = [];
+  for (const type of TERMINAL_TYPES) {
+    for (const g of await listGeofences(sql, actor, { type })) {
+      const { trucks: inside } = await trucksInGeofence(sql, actor, g.id);
+      atTerminals.push({ name: g.name, count: inside.length });
+    }
+  }
+  return { byStatus, atTerminals, moving, offline, total: trucks.length };
+}
+
+async function allPages<T>(page: (offset: number) => Promise<T[]>, size: number): Promise<T[]> {
+  const all: T[] = [];
+  for (let offset = 0; ; offset += size) {
+    const rows = await page(offset);
+    all.push(...rows);
+    if (rows.length < size) return all;
+  }
+}

@@ -1,0 +1,145 @@
+import type { KnownBlock } from '@slack/types';
+import { type SlackBot, startSlackBot } from '../../src/bot/app.ts';
+import { updateCurrentLocations } from '../../src/db/positions.ts';
+import { applyPresenceChanges } from '../../src/db/presence.ts';
+import type { UserRole } from '../../src/fleet/actor.ts';
+import { systemActor } from '../../src/fleet/actor.ts';
+import { createGeofence } from '../../src/fleet/geofences.ts';
+import { createTrip, type TripView } from '../../src/fleet/trips.ts';
+import { createTruck } from '../../src/fleet/trucks.ts';
+import { createLogger } from '../../src/log.ts';
+import { createTestDb, type TestDb } from '../support/db.ts';
+import { type FakeSlack, startFakeSlack } from '../support/fake-slack.ts';
+
+// The whole bot as it runs: startSlackBot (a real Bolt app in Socket Mode) against the local fake Slack and a
+// real PostgreSQL database, seeded through the use cases.
+
+export const CHANNEL = 'C0OPS00001';
+export const DISPATCHER = 'U0DISPATCH';
+export const VIEWER = 'U0VIEWER01';
+
+export interface Harness {
+  fake: FakeSlack;
+  db: TestDb;
+  bot: SlackBot;
+  /** KJA-123XY's planned trip, TRP-000001, Apapa Port → Ikeja Depot. */
+  trip: TripView;
+  /** Every log line the bot wrote at warn or above. */
+  problems: { level: number; msg: string }[];
+  stop(): Promise<void>;
+}
+
+export async function startHarness(): Promise<Harness> {
+  const db = await createTestDb();
+  const seeder = systemActor('test-seed');
+  const apapa = await createGeofence(db.sql, seeder, {
+    name: 'Apapa Port',
+    type: 'terminal',
+    boundary: { center: { lat: 6.45, lng: 3.36 }, radius_m: 500 },
+  });
+  await createGeofence(db.sql, seeder, {
+    name: 'Ikeja Depot',
+    type: 'depot',
+    boundary: { center: { lat: 6.6, lng: 3.35 }, radius_m: 500 },
+  });
+  const truck = await createTruck(db.sql, seeder, { truck_number: 'KJA-123XY' });
+  await createTruck(db.sql, seeder, { truck_number: 'LND-456AB' });
+  // No use case writes positions or presence (the ingest pipeline does): these are its own db functions.
+  const fixTime = new Date(Date.now() - 2 * 60_000);
+  await db.sql.begin((tx) =>
+    applyPresenceChanges(tx, [{ truckId: truck.id, geofenceId: apapa.id, type: 'entered', at: fixTime }]),
+  );
+  await updateCurrentLocations(db.sql, [
+    {
+      truckId: truck.id,
+      fixTime,
+      lat: 6.4501,
+      lng: 3.3601,
+      speedKmh: 0,
+      headingDeg: null,
+      ignition: false,
+    },
+  ]);
+  const trip = await createTrip(db.sql, seeder, {
+    truck: 'KJA-123XY',
+    origin: 'Apapa Port',
+    destination: 'Ikeja Depot',
+    client: 'Dangote Cement',
+  });
+  await grantRole(db, DISPATCHER, 'dispatcher');
+
+  const fake = await startFakeSlack({ botToken: 'xoxb-test', appToken: 'xapp-1-test' });
+  const problems: Harness['problems'] = [];
+  const logger = createLogger('warn', {
+    write: (line: string) => {
+      problems.push(JSON.parse(line) as { level: number; msg: string });
+    },
+  });
+  const bot = await startSlackBot({
+    config: {
+      slack: {
+        botToken: 'xoxb-test',
+        appToken: 'xapp-1-test',
+        apiUrl: fake.apiUrl,
+        alertsChannel: undefined,
+        reportsChannel: undefined,
+      },
+    },
+    sql: db.sql,
+    logger,
+  });
+  return {
+    fake,
+    db,
+    bot,
+    trip,
+    problems,
+    async stop() {
+      // The fake's notes: stop the app first, and wait for its socket to close before closing the fake.
+      await bot.stop();
+      await fake.waitForConnections(0);
+      await fake.close();
+      await db.drop();
+    },
+  };
+}
+
+export async function grantRole(db: TestDb, userId: string, role: UserRole): Promise<void> {
+  await db.sql`
+    insert into roles (principal, role, updated_by) values (${`slack:${userId}`}, ${role}, 'test')
+    on conflict (principal) do update set role = excluded.role`;
+}
+
+/** Every text in blocks (sections, fields, context, headers), for asserting on what a card says. */
+export function blockText(blocks: unknown[] | undefined): string {
+  const out: string[] = [];
+  const visit = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(visit);
+    else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if (typeof o.text === 'string') out.push(o.text);
+      for (const [k, child] of Object.entries(o)) if (k !== 'text' || typeof child !== 'string') visit(child);
+    }
+  };
+  visit(blocks);
+  return out.join('\n');
+}
+
+export interface Button {
+  action_id: string;
+  value: string;
+  block_id: string;
+}
+
+/** The status buttons of a card, as Slack sends them back with their block_id. */
+export function buttons(blocks: unknown[] | undefined): Button[] {
+  return ((blocks ?? []) as KnownBlock[]).flatMap((b) =>
+    b.type === 'actions'
+      ? b.elements.flatMap((e) =>
+          e.type === 'button' && e.action_id && e.value
+            ? [{ action_id: e.action_id, value: e.value, block_id: b.block_id ?? '' }]
+            : [],
+        )
+      : [],
+  );
+}
