@@ -68,7 +68,7 @@ export async function startHarness(): Promise<Harness> {
   });
   await grantRole(db, DISPATCHER, 'dispatcher');
 
-  const fake = await startFakeSlack({ botToken: 'xoxb-test', appToken: 'xapp-1-test' });
+  const fake = await startFakeSlack({ botToken: 'xoxb-test', appToken: 'xapp-test-token' });
   const problems: Harness['problems'] = [];
   const logger = createLogger('warn', {
     write: (line: string) => {
@@ -79,7 +79,7 @@ export async function startHarness(): Promise<Harness> {
     config: {
       slack: {
         botToken: 'xoxb-test',
-        appToken: 'xapp-1-test',
+        appToken: 'xapp-test-token',
         apiUrl: fake.apiUrl,
         alertsChannel: undefined,
         reportsChannel: undefined,

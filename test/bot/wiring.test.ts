@@ -22,7 +22,7 @@ describe('Watch Tower with Slack tokens', () => {
         PORT: '0',
         WATCHTOWER_ROLES: 'bot',
         SLACK_BOT_TOKEN: 'xoxb-test',
-        SLACK_APP_TOKEN: 'xapp-1-test',
+        SLACK_APP_TOKEN: 'xapp-test-token',
         SLACK_API_URL: fake.apiUrl,
       }),
       { logger: createLogger('silent'), busPrefix: uniquePrefix() },

@@ -12,7 +12,7 @@ let apps: App[] = [];
 async function startApp(register: (app: App) => void = () => {}): Promise<App> {
   const app = new App({
     token: 'xoxb-test',
-    appToken: 'xapp-1-test',
+    appToken: 'xapp-test-token',
     socketMode: true,
     clientOptions: { slackApiUrl: fake.apiUrl },
     logLevel: LogLevel.ERROR,
@@ -71,7 +71,7 @@ describe('a Bolt app in Socket Mode against the fake', () => {
 
     expect(fake.connections).toBe(1);
     const open = await fake.waitForCall('apps.connections.open');
-    expect(open.token).toBe('xapp-1-test');
+    expect(open.token).toBe('xapp-test-token');
     expect(open.result?.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/link\/\?ticket=/);
     expect((await fake.waitForCall('auth.test')).token).toBe('xoxb-test');
     // Every HTTP request, and the WebSocket upgrade, went to the fake.
@@ -421,7 +421,7 @@ describe('the fake Web API', () => {
   });
 
   it('rejects an app token on bot methods and a bot token on apps.connections.open', async () => {
-    const appClient = new webApi.WebClient('xapp-1-test', {
+    const appClient = new webApi.WebClient('xapp-test-token', {
       slackApiUrl: fake.apiUrl,
       logLevel: LogLevel.ERROR,
     });
