@@ -11,8 +11,6 @@ import { OFFLINE_AFTER_MS } from './views/truck-card.ts';
 
 // The numbers behind `/fleet`, from the use cases that exist. No fleet-summary use case exists yet; when one
 // does (one grouped query), this file goes.
-// TODO(lead): every truck's location is one query per truck here (db/trucks has no bulk read); fine for a
-// fleet of hundreds, a `listTruckLocations` in src/db/trucks.ts would make it one.
 
 const TERMINAL_TYPES = ['terminal', 'depot'] as const;
 
@@ -21,7 +19,8 @@ export async function fleetSummaryData(sql: Sql, actor: Actor, now: Date): Promi
     (offset) => listTrucks(sql, actor, { limit: TRUCK_PAGE, offset }),
     TRUCK_PAGE,
   );
-  const locations = await Promise.all(trucks.map((t) => trucksDb.getTruckLocation(sql, t.id)));
+  const listed = new Set(trucks.map((t) => t.id));
+  const locations = (await trucksDb.listLastFixes(sql)).filter((l) => listed.has(l.truckId));
   let moving = 0;
   let offline = 0;
   for (const l of locations) {

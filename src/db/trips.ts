@@ -263,3 +263,11 @@ export async function tripPath(
     points: rows.map((r) => ({ lng: Number(r.lng), lat: Number(r.lat), fixTime: r.fix_time as Date })),
   };
 }
+
+/**
+ * Where a trip's Slack card is, so later changes update that one message in place. Not a change to the
+ * trip anyone could conflict with: no version bump, no event.
+ */
+export async function setTripSlackCard(sql: Q, tripId: string, channel: string, ts: string): Promise<void> {
+  await sql`update trips set slack_channel = ${channel}, slack_ts = ${ts} where id = ${tripId}`;
+}

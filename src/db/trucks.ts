@@ -151,6 +151,18 @@ export async function truckNumberCandidates(sql: Q, wanted: string, limit = 200)
   return rows.map((r) => r.truck_number as string);
 }
 
+/** Every truck's last fix time and speed in one query (fleet summaries). */
+export async function listLastFixes(
+  sql: Q,
+): Promise<{ truckId: string; lastFixAt: Date | null; speedKmh: number | null }[]> {
+  const rows = await sql`select id, last_fix_at, last_speed_kmh from trucks where status <> 'inactive'`;
+  return rows.map((r) => ({
+    truckId: r.id as string,
+    lastFixAt: (r.last_fix_at as Date | null) ?? null,
+    speedKmh: nullableNumber(r.last_speed_kmh),
+  }));
+}
+
 /** A truck's current location, by uuid or truck number, in one query (the API's hottest read). */
 export async function getTruckLocation(sql: Q, key: string): Promise<TruckLocation | undefined> {
   const trimmed = key.trim();

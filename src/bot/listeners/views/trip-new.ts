@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { setTripSlackCard } from '../../../db/trips.ts';
 import { type AppError, isAppError } from '../../../errors.ts';
 import { createTrip, createTripSchema, type TripView } from '../../../fleet/trips.ts';
 import { slackActor } from '../../actor.ts';
 import type { BotDeps } from '../../deps.ts';
 import { errorText } from '../../errors.ts';
-import { setTripSlackCard } from '../../trip-card-store.ts';
 import { tripCard } from '../../views/trip-card.ts';
 import { tripModalErrors, tripModalInput } from '../../views/trip-modal.ts';
 import type { TripModalMetadata } from '../commands/trip.ts';
