@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../../src/api/server.ts';
-import { RedisKv } from '../../src/bus/kv.ts';
+import { MemoryKv, RedisKv } from '../../src/bus/kv.ts';
+import { MemoryBus } from '../../src/bus/memory.ts';
 import type { RedisBus } from '../../src/bus/redis.ts';
 import type { Db } from '../../src/db/client.ts';
 import { decodeBatch } from '../../src/ingest/codec.ts';
@@ -136,6 +137,36 @@ describe('the LocoNav webhook', () => {
           authorization: 'Bearer nope',
         });
         expect(bad.statusCode).toBe(401);
+      } finally {
+        await app.close();
+      }
+    });
+
+    it('answers 503 with Retry-After when the stream cannot take the request, so the sender retries', async () => {
+      const down = new MemoryBus();
+      const app = await build({
+        db: noDb,
+        bus: down,
+        logger: createLogger('silent'),
+        metrics: createMetrics(),
+        plugins: [
+          webhookRoutes({
+            bus: down,
+            kv: new MemoryKv(),
+            metrics: createMetrics(),
+            auth: { webhookSecret: WEBHOOK_SECRET, webhookToken: undefined },
+            timeZone: 'Africa/Lagos',
+            shards: 1,
+          }),
+        ],
+      });
+      try {
+        await down.close();
+        const body = oneFix();
+        const res = await post(app, body, signedHeaders(WEBHOOK_SECRET, body));
+        expect(res.statusCode).toBe(503);
+        expect(res.headers['retry-after']).toBe('5');
+        expect(res.json().error.code).toBe('WT_UNAVAILABLE');
       } finally {
         await app.close();
       }
