@@ -124,7 +124,7 @@ async function bare(single: string[]): Promise<LoadResult> {
   const { port } = app.server.address() as { port: number };
   const result = await load({
     url: `http://127.0.0.1:${port}${WEBHOOK_PATH}`,
-    bodies: bodies(1, Date.now() - 60_000),
+    bodies: single,
     concurrency: 32,
     durationMs: PHASE_MS,
   });
