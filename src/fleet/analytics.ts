@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { parseOrThrow } from '../api/validation.ts';
 import * as db from '../db/analytics.ts';
 import type { Sql } from '../db/client.ts';
 import {
@@ -14,6 +13,7 @@ import {
 import { localDate, localDayBounds, parseDate } from '../domain/time.ts';
 import { type Actor, requireRole } from './actor.ts';
 import { MAX_PAGE } from './trucks.ts';
+import { objectErrors, parseOrThrow } from './validation.ts';
 
 // Report use cases (viewer and up), the same for REST, Slack, the agent and the daily-report job. Dates are
 // Lagos calendar dates; src/db/analytics.ts reads, src/domain/analytics.ts does the arithmetic.
@@ -23,12 +23,6 @@ export const DEFAULT_NEAR_RADIUS_M = 5_000;
 export const MAX_NEAR_RADIUS_M = 50_000;
 
 // The same as in fleet/trucks.ts and fleet/geofences.ts: unknown keys are refused, not silently dropped.
-const objectErrors = (fields: string) => (issue: z.core.$ZodRawIssue) => {
-  if (issue.code === 'unrecognized_keys') return `unknown field ${issue.keys.join(', ')}; expected ${fields}`;
-  if (issue.code === 'invalid_type') return 'expected a JSON object';
-  return undefined;
-};
-
 const localDateField = (field: string) =>
   z
     .string({ error: `${field}: expected a date as YYYY-MM-DD, e.g. 2025-01-10` })

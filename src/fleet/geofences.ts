@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { parseOrThrow } from '../api/validation.ts';
 import type { Sql, TxSql } from '../db/client.ts';
 import { insertEvents } from '../db/events.ts';
 import * as db from '../db/geofences.ts';
@@ -13,6 +12,7 @@ import { isUuid } from '../db/trucks.ts';
 import { boundarySchema } from '../domain/geofence-shape.ts';
 import { AppError } from '../errors.ts';
 import { type Actor, requireRole } from './actor.ts';
+import { objectErrors, parseOrThrow } from './validation.ts';
 
 // Geofence use cases, the same for REST, Slack, the agent and jobs. Viewers read; dispatchers and admins
 // draw, change and remove fences (they are the ones who know where a client's gate is).
@@ -42,12 +42,6 @@ const exitMarginM = z
   .nullish();
 
 // Unknown keys are refused rather than dropped: a misspelt `min_dwel_s` must not silently do nothing.
-const objectErrors = (fields: string) => (issue: z.core.$ZodRawIssue) => {
-  if (issue.code === 'unrecognized_keys') return `unknown field ${issue.keys.join(', ')}; expected ${fields}`;
-  if (issue.code === 'invalid_type') return 'expected a JSON object';
-  return undefined;
-};
-
 export const createGeofenceSchema = z.strictObject(
   { name, type, boundary: boundarySchema, min_dwell_s: minDwellS, exit_margin_m: exitMarginM },
   { error: objectErrors('name, type, boundary, min_dwell_s, exit_margin_m') },

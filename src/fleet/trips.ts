@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { parseOrThrow } from '../api/validation.ts';
+import { MAX_PAGE, objectErrors, pageFields, parseOrThrow } from './validation.ts';
+
+export { MAX_PAGE };
+
 import type { Sql, TxSql } from '../db/client.ts';
 import { insertEvents } from '../db/events.ts';
 import { findGeofenceByName, type GeofenceRow, getGeofenceById } from '../db/geofences.ts';
@@ -27,7 +30,6 @@ import { getTruck } from './trucks.ts';
 // trip's version is still the one it read. Two dispatchers pressing the same button: one wins, the other is
 // told who moved first (WT_VERSION_CONFLICT) instead of silently writing over them.
 
-export const MAX_PAGE = 500;
 /** Fixes drawn on a trip's track at most; longer tracks are thinned evenly. */
 export const TRACK_MAX_POINTS = 5_000;
 const ONE_ACTIVE_PER_TRUCK = 'trips_one_active_per_truck_idx';
@@ -57,12 +59,6 @@ export interface TripTracking {
 
 // ---------------------------------------------------------------------------------------------------------
 // Input
-
-const objectErrors = (fields: string) => (issue: z.core.$ZodRawIssue) => {
-  if (issue.code === 'unrecognized_keys') return `unknown field ${issue.keys.join(', ')}; expected ${fields}`;
-  if (issue.code === 'invalid_type') return 'expected a JSON object';
-  return undefined;
-};
 
 const optionalText = (field: string, max: number) =>
   z
@@ -171,7 +167,6 @@ const assignSchema = changeRequest(
 
 export type AssignTruckInput = z.input<typeof assignSchema>;
 
-const pageError = `limit: expected a whole number from 1 to ${MAX_PAGE}`;
 const statusListError = `status: expected one or more of ${TRIP_STATUSES.join(', ')}, comma-separated`;
 
 // Coerced and comma-split: REST query strings and agent tools both land here.
@@ -196,17 +191,7 @@ export const listTripsSchema = z.strictObject(
       .refine((d) => parseDate(d) !== null, { error: 'date: expected a Lagos day as YYYY-MM-DD' })
       .optional(),
     truck: requiredText('truck', 'the truck number or id, e.g. KJA-123XY', 40).optional(),
-    limit: z.coerce
-      .number({ error: pageError })
-      .int({ error: pageError })
-      .min(1, { error: pageError })
-      .max(MAX_PAGE, { error: pageError })
-      .default(50),
-    offset: z.coerce
-      .number({ error: 'offset: expected a whole number from 0' })
-      .int({ error: 'offset: expected a whole number from 0' })
-      .min(0, { error: 'offset: expected a whole number from 0' })
-      .default(0),
+    ...pageFields,
   },
   { error: objectErrors('status, active, date, truck, limit, offset') },
 );

@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { parseOrThrow } from '../api/validation.ts';
+import { MAX_PAGE, objectErrors, pageFields, parseOrThrow } from './validation.ts';
+
+export { MAX_PAGE };
+
 import type { Sql } from '../db/client.ts';
 import { insertEvents } from '../db/events.ts';
 import * as db from '../db/trucks.ts';
@@ -10,7 +13,6 @@ import { type Actor, requireRole } from './actor.ts';
 // Truck use cases, the same for REST, Slack, the agent and jobs. Viewers read; dispatchers and admins add
 // trucks. A truck is named by its uuid or its number in any spacing or case (`kja 123xy`).
 
-export const MAX_PAGE = 500;
 const SUGGESTIONS = 3;
 
 const optionalText = (field: string, max = 100) =>
@@ -20,12 +22,6 @@ const optionalText = (field: string, max = 100) =>
     .max(max, { error: `${field}: at most ${max} characters` })
     .transform((s) => (s === '' ? null : s))
     .nullish();
-
-const objectErrors = (fields: string) => (issue: z.core.$ZodRawIssue) => {
-  if (issue.code === 'unrecognized_keys') return `unknown field ${issue.keys.join(', ')}; expected ${fields}`;
-  if (issue.code === 'invalid_type') return 'expected a JSON object';
-  return undefined;
-};
 
 const status = z.enum(TRUCK_STATUSES, { error: `status: expected one of ${TRUCK_STATUSES.join(', ')}` });
 
@@ -64,18 +60,7 @@ export type CreateTruckInput = z.input<typeof createTruckSchema>;
 export const listSchema = z.strictObject(
   {
     status: status.optional(),
-    // Coerced: REST query strings and agent tools both land here.
-    limit: z.coerce
-      .number({ error: `limit: expected a whole number from 1 to ${MAX_PAGE}` })
-      .int({ error: `limit: expected a whole number from 1 to ${MAX_PAGE}` })
-      .min(1, { error: `limit: expected a whole number from 1 to ${MAX_PAGE}` })
-      .max(MAX_PAGE, { error: `limit: expected a whole number from 1 to ${MAX_PAGE}` })
-      .default(50),
-    offset: z.coerce
-      .number({ error: 'offset: expected a whole number from 0' })
-      .int({ error: 'offset: expected a whole number from 0' })
-      .min(0, { error: 'offset: expected a whole number from 0' })
-      .default(0),
+    ...pageFields,
   },
   { error: objectErrors('status, limit, offset') },
 );

@@ -14,9 +14,9 @@ import {
   updateStatusSchema,
   updateTripStatus,
 } from '../../fleet/trips.ts';
+import { parseOrThrow } from '../../fleet/validation.ts';
 import { requestActor, requireApiRole } from '../auth.ts';
 import type { RouteDoc } from '../route-docs.ts';
-import { parseOrThrow } from '../validation.ts';
 
 // REST for trips: parse, call the use case, render. `:id` is a uuid or a trip number (`TRP-000042`, `42`).
 // Every trip carries its `version`; send it back on a status change so a stale screen gets 409, not a

@@ -12,9 +12,9 @@ import {
   listTrucks,
   listSchema as listTrucksSchema,
 } from '../../fleet/trucks.ts';
+import { parseOrThrow } from '../../fleet/validation.ts';
 import { requestActor } from '../auth.ts';
 import type { RouteDoc } from '../route-docs.ts';
-import { parseOrThrow } from '../validation.ts';
 
 // REST for trucks: parse, call the use case, render. `:id` is a uuid or a truck number (`KJA-123XY`).
 

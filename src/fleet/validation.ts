@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { AppError } from '../errors.ts';
 
 // One way to turn zod's issues into the sentence a caller sees: every problem prefixed with the full path of
@@ -36,3 +36,31 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, wha
     fields: issues.map((i) => fieldPath(i.path)),
   });
 }
+
+/** Error map for a strict object: an unknown field is named, with the ones expected. */
+export const objectErrors = (fields: string) => (issue: z.core.$ZodRawIssue) => {
+  if (issue.code === 'unrecognized_keys') return `unknown field ${issue.keys.join(', ')}; expected ${fields}`;
+  if (issue.code === 'invalid_type') return 'expected a JSON object';
+  return undefined;
+};
+
+/** Most rows one list call returns. */
+export const MAX_PAGE = 500;
+
+const pageError = `limit: expected a whole number from 1 to ${MAX_PAGE}`;
+const offsetError = 'offset: expected a whole number from 0';
+
+/** `limit` and `offset`, coerced: REST query strings and agent tools both land here. */
+export const pageFields = {
+  limit: z.coerce
+    .number({ error: pageError })
+    .int({ error: pageError })
+    .min(1, { error: pageError })
+    .max(MAX_PAGE, { error: pageError })
+    .default(50),
+  offset: z.coerce
+    .number({ error: offsetError })
+    .int({ error: offsetError })
+    .min(0, { error: offsetError })
+    .default(0),
+};
