@@ -16,7 +16,8 @@ import { insertGeofence, listActiveShapes } from '../src/db/geofences.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { INITIAL_PRESENCE, step } from '../src/domain/geofence-presence.ts';
 import { GeofenceIndex, LAGOS_AREA, seededRandom, syntheticGeofences } from '../src/domain/spatial-index.ts';
-import { LAGOS, toLocal } from '../src/domain/time.ts';
+import { LAGOS } from '../src/domain/time.ts';
+import { formatGpstime } from '../src/ingest/loconav.ts';
 import { EVENTS_STREAM } from '../src/ingest/streams.ts';
 import { WEBHOOK_PATH } from '../src/ingest/webhook.ts';
 import { createLogger } from '../src/log.ts';
@@ -33,11 +34,7 @@ const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
 
 const { databaseUrl: baseUrl, redisUrl } = requireServices('bench:ingest');
 
-const pad2 = (n: number) => String(n).padStart(2, '0');
-const gpstime = (t: Date) => {
-  const l = toLocal(t, LAGOS);
-  return `${pad2(l.day)}-${pad2(l.month)}-${l.year} ${pad2(l.hour)}:${pad2(l.minute)}:${pad2(l.second)}`;
-};
+const gpstime = (t: Date) => formatGpstime(t, LAGOS);
 
 /** Trucks drive plausible paths: every round each moves ~100 m and 10 s; a request carries 50 trucks' fixes. */
 function bodies(rounds: number, startMs: number, trucks = TRUCKS, prefix = 'BEN', batch = BATCH): string[] {

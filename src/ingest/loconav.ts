@@ -14,6 +14,7 @@ import {
   isValidTimeZone,
   type LocalDateTime,
   localToUtcCached,
+  toLocal,
 } from '../domain/time.ts';
 
 export interface NormalizedFix {
@@ -520,4 +521,12 @@ export function parseLocoNavItem(item: unknown, timeZone: string): LocoNavParse 
 /** A webhook body carries one item or an array of them. */
 export function loconavItems(body: unknown): unknown[] {
   return Array.isArray(body) ? body : [body];
+}
+
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/** A time as LocoNav writes `gpstime`: `DD-MM-YYYY HH:MM:SS` on the wall clock of `timeZone`, no zone. */
+export function formatGpstime(at: Date, timeZone: string): string {
+  const l = toLocal(at, timeZone);
+  return `${pad2(l.day)}-${pad2(l.month)}-${l.year} ${pad2(l.hour)}:${pad2(l.minute)}:${pad2(l.second)}`;
 }

@@ -8,7 +8,8 @@
 
 import { haversineM, metresToDegreesLat, metresToDegreesLng } from '../domain/geo.ts';
 import { LAGOS_AREA, seededRandom } from '../domain/spatial-index.ts';
-import { LAGOS, toLocal } from '../domain/time.ts';
+import { LAGOS } from '../domain/time.ts';
+import { formatGpstime } from '../ingest/loconav.ts';
 import { LAGOS_ROUTES, LAGOS_TRUCKS, type LatLng } from './lagos-demo.ts';
 
 /** One item of LocoNav's live-location webhook, with LocoNav's field names. */
@@ -516,16 +517,13 @@ export class FleetSimulator {
   private gpsTime(ms: number): string {
     let text = this.gpsTimes.get(ms);
     if (text === undefined) {
-      const l = toLocal(new Date(ms), LAGOS);
-      text = `${pad(l.day)}-${pad(l.month)}-${l.year} ${pad(l.hour)}:${pad(l.minute)}:${pad(l.second)}`;
+      text = formatGpstime(new Date(ms), LAGOS);
       if (this.gpsTimes.size >= 1024) this.gpsTimes.clear();
       this.gpsTimes.set(ms, text);
     }
     return text;
   }
 }
-
-const pad = (n: number) => String(n).padStart(2, '0');
 
 function demoPlans(count: number): SimTruckPlan[] {
   const routes = new Map(LAGOS_ROUTES.map((r) => [r.name, r.waypoints]));

@@ -1,14 +1,10 @@
-import { LAGOS, toLocal } from '../../src/domain/time.ts';
+import { LAGOS } from '../../src/domain/time.ts';
 import { signBody } from '../../src/ingest/auth.ts';
+import { formatGpstime } from '../../src/ingest/loconav.ts';
 import { loadBusTrace } from './trace.ts';
 
-const pad = (n: number) => String(n).padStart(2, '0');
-
 /** LocoNav's `DD-MM-YYYY HH:MM:SS`, in Lagos time. */
-export function gpstime(at: Date): string {
-  const l = toLocal(at, LAGOS);
-  return `${pad(l.day)}-${pad(l.month)}-${l.year} ${pad(l.hour)}:${pad(l.minute)}:${pad(l.second)}`;
-}
+export const gpstime = (at: Date) => formatGpstime(at, LAGOS);
 
 export interface LiveLocation {
   imei: string;
