@@ -123,8 +123,24 @@ export function createMetrics() {
     registers: [registry],
   });
 
+  const jobRuns = new Counter({
+    name: 'watchtower_job_runs_total',
+    help: 'Scheduled job runs by job and outcome (ok, error)',
+    labelNames: ['job', 'outcome'] as const,
+    registers: [registry],
+  });
+  const jobDuration = new Histogram({
+    name: 'watchtower_job_duration_seconds',
+    help: 'Duration of scheduled job runs by job and outcome',
+    labelNames: ['job', 'outcome'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900],
+    registers: [registry],
+  });
+
   return {
     registry,
+    jobRuns,
+    jobDuration,
     positions,
     webhookItems,
     trucksRegistered,
