@@ -291,6 +291,73 @@ export async function alertCounts(sql: Q, w: Window): Promise<{ type: string; co
   return rows.map((r) => ({ type: r.type as string, count: r.n as number }));
 }
 
+export interface TruckAlerts {
+  truckId: string;
+  truckNumber: string;
+  count: number;
+  /** The alert types it raised, most frequent first. */
+  types: string[];
+}
+
+/**
+ * The trucks that raised the most alerts in the window, most first (ties by truck number). An alert about a
+ * trip counts for the trip's truck. Alerts about no known truck are left out.
+ */
+export async function topAlertTrucks(sql: Q, w: Window, limit: number): Promise<TruckAlerts[]> {
+  const rows = await sql`
+    with alerts as (
+      select coalesce(tk.id, tr.truck_id) as truck_id, e.type
+      from events e
+      left join trucks tk on e.entity_type = 'truck' and tk.id::text = e.entity_id
+      left join trips tr on e.entity_type = 'trip' and tr.id::text = e.entity_id
+      where e.type = any(${pgArray(ALERT_EVENT_TYPES)}::text[])
+        and e.occurred_at >= ${w.start} and e.occurred_at < ${w.end}
+    ),
+    by_type as (
+      select truck_id, type, count(*)::int as n from alerts where truck_id is not null group by truck_id, type
+    )
+    select b.truck_id, t.truck_number, sum(b.n)::int as n,
+           array_agg(b.type order by b.n desc, b.type) as types
+    from by_type b join trucks t on t.id = b.truck_id
+    group by b.truck_id, t.truck_number
+    order by n desc, t.truck_number
+    limit ${limit}`;
+  return rows.map((r) => ({
+    truckId: r.truck_id as string,
+    truckNumber: r.truck_number as string,
+    count: r.n as number,
+    types: r.types as string[],
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Offline
+
+export interface OfflineTruck {
+  truckId: string;
+  truckNumber: string;
+  /** Null for a truck that never reported. */
+  lastFixAt: Date | null;
+}
+
+/**
+ * Active trucks silent at `at`: their last fix is more than `silentAfterMs` old, or they never reported.
+ * Longest silent first (never reported before all), then by truck number.
+ */
+export async function offlineTrucks(sql: Q, at: Date, silentAfterMs: number): Promise<OfflineTruck[]> {
+  const rows = await sql`
+    select id, truck_number, last_fix_at from trucks
+    where status = 'active'
+      and (last_fix_at is null
+           or last_fix_at < ${at}::timestamptz - make_interval(secs => ${silentAfterMs / 1000}))
+    order by last_fix_at nulls first, truck_number`;
+  return rows.map((r) => ({
+    truckId: r.id as string,
+    truckNumber: r.truck_number as string,
+    lastFixAt: (r.last_fix_at as Date | null) ?? null,
+  }));
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Near a point
 

@@ -3,14 +3,17 @@ import * as db from '../db/analytics.ts';
 import type { Sql } from '../db/client.ts';
 import {
   type Interval,
+  type LaneTat,
   onTripInterval,
+  type Summary,
   type TatReport,
   type TruckActivity,
   tatReport as tatArithmetic,
   type UtilizationReport,
   utilization,
 } from '../domain/analytics.ts';
-import { localDate, localDayBounds, parseDate } from '../domain/time.ts';
+import { DEFAULT_OFFLINE_AFTER_MS } from '../domain/offline.ts';
+import { addDays, localDate, localDayBounds, parseDate } from '../domain/time.ts';
 import { type Actor, requireRole } from './actor.ts';
 import { MAX_PAGE } from './trucks.ts';
 import { objectErrors, parseOrThrow } from './validation.ts';
@@ -117,12 +120,34 @@ export interface Clock {
   now?: Date;
 }
 
+/** A truck is offline when nothing was heard from it for this long (the same as the truck card). */
+export const OFFLINE_AFTER_MS = DEFAULT_OFFLINE_AFTER_MS;
+/** Days the daily report compares each lane's turnaround with. */
+export const TAT_BASELINE_DAYS = 7;
+export const TOP_ALERT_TRUCKS = 5;
+
+export interface LaneComparison {
+  lane: string;
+  origin: string;
+  destination: string;
+  /** Total turnaround of the trips completed on the day (count, median, p90 in seconds). */
+  day: Summary;
+  /** The same over the TAT_BASELINE_DAYS days before; count 0 when the lane had none. */
+  baseline: Summary;
+}
+
 export interface DailyReport {
   date: string;
   window: db.Window;
   trips: db.TripCounts;
   kmDriven: { total: number; byTruck: db.TruckKm[] };
-  alerts: { total: number; byType: Record<string, number> };
+  alerts: { total: number; byType: Record<string, number>; topTrucks: db.TruckAlerts[] };
+  /** Lanes with a trip completed on the day, busiest first. */
+  tat: { baselineFrom: string; baselineTo: string; lanes: LaneComparison[] };
+  /** The fleet's mean share of the day on a trip and moving (the elapsed part, for today). */
+  utilization: { trucks: number; onTripShare: number | null; movingShare: number | null };
+  /** Active trucks silent at `at` (when the report was made, not the day's end: what to chase now). */
+  offline: { at: Date; trucks: db.OfflineTruck[] };
 }
 
 export interface RangeReport {
@@ -135,7 +160,10 @@ function rangeWindow(from: string, to: string): db.Window {
   return { start: localDayBounds(from).start, end: localDayBounds(to).end };
 }
 
-/** Trips started, completed, in progress at the day's end and cancelled; km driven; alerts by type. */
+/**
+ * Trips started, completed, in progress at the day's end and cancelled; km driven; alerts by type and the
+ * trucks that raised most; turnaround per lane against the 7 days before; utilization; trucks offline now.
+ */
 export async function dailyReport(
   sql: Sql,
   actor: Actor,
@@ -144,13 +172,22 @@ export async function dailyReport(
 ): Promise<DailyReport> {
   requireRole(actor, 'viewer', 'see reports');
   const parsed = parseOrThrow(dailyReportSchema, input ?? {}, 'report date');
-  const date = parsed.date ?? localDate(clock.now ?? new Date());
+  const now = clock.now ?? new Date();
+  const date = parsed.date ?? localDate(now);
   const window = localDayBounds(date);
-  const [trips, km, alerts] = await Promise.all([
+  const baselineFrom = addDays(date, -TAT_BASELINE_DAYS);
+  const baselineTo = addDays(date, -1);
+  const [trips, km, alerts, topTrucks, dayTrips, baselineTrips, use, offline] = await Promise.all([
     db.tripCounts(sql, window),
     db.kmDriven(sql, window),
     db.alertCounts(sql, window),
+    db.topAlertTrucks(sql, window, TOP_ALERT_TRUCKS),
+    db.completedTrips(sql, window),
+    db.completedTrips(sql, rangeWindow(baselineFrom, baselineTo)),
+    fleetUtilization(sql, date, date, now),
+    db.offlineTrucks(sql, now, OFFLINE_AFTER_MS),
   ]);
+  const theDay = use.days[0];
   return {
     date,
     window,
@@ -159,8 +196,36 @@ export async function dailyReport(
     alerts: {
       total: alerts.reduce((sum, a) => sum + a.count, 0),
       byType: Object.fromEntries(alerts.map((a) => [a.type, a.count])),
+      topTrucks,
     },
+    tat: {
+      baselineFrom,
+      baselineTo,
+      lanes: compareLanes(tatArithmetic(dayTrips).lanes, tatArithmetic(baselineTrips).lanes),
+    },
+    utilization: {
+      trucks: use.trucks.length,
+      onTripShare: theDay?.onTripShare ?? null,
+      movingShare: theDay?.movingShare ?? null,
+    },
+    offline: { at: now, trucks: offline },
   };
+}
+
+const NO_TRIPS: Summary = { count: 0, median: null, p90: null };
+
+/** The day's lanes, each with the same lane's baseline; busiest first, then by name. */
+function compareLanes(day: readonly LaneTat[], baseline: readonly LaneTat[]): LaneComparison[] {
+  const before = new Map(baseline.map((l) => [l.lane, l.total]));
+  return day
+    .map((l) => ({
+      lane: l.lane,
+      origin: l.origin,
+      destination: l.destination,
+      day: l.total,
+      baseline: before.get(l.lane) ?? NO_TRIPS,
+    }))
+    .sort((a, b) => b.day.count - a.day.count || (a.lane < b.lane ? -1 : a.lane > b.lane ? 1 : 0));
 }
 
 /** Turnaround of the trips completed from `from` to `to` (Lagos dates): per trip, and median/p90 per lane. */
@@ -183,7 +248,10 @@ export async function utilizationReport(
 ): Promise<RangeReport & UtilizationReport> {
   requireRole(actor, 'viewer', 'see reports');
   const { from, to } = parseOrThrow(dateRangeSchema, input, 'report range');
-  const now = clock.now ?? new Date();
+  return { from, to, ...(await fleetUtilization(sql, from, to, clock.now ?? new Date())) };
+}
+
+async function fleetUtilization(sql: Sql, from: string, to: string, now: Date): Promise<UtilizationReport> {
   const window = rangeWindow(from, to);
   const [spans, moving] = await Promise.all([db.tripSpans(sql, window), db.movingIntervals(sql, window)]);
 
@@ -205,7 +273,7 @@ export async function utilizationReport(
     onTrip: onTrip.get(t.id) ?? [],
     moving: movingByTruck.get(t.id) ?? [],
   }));
-  return { from, to, ...utilization({ from, to, now, trucks: activity }) };
+  return utilization({ from, to, now, trucks: activity });
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

@@ -1,7 +1,12 @@
 import type { KnownBlock } from '@slack/types';
 import type { LaneTat, Summary, TatReport, UtilizationReport } from '../../domain/analytics.ts';
-import { parseDate } from '../../domain/time.ts';
-import type { DailyReport, RangeReport } from '../../fleet/analytics.ts';
+import { formatClock, formatWhen, parseDate } from '../../domain/time.ts';
+import {
+  type DailyReport,
+  type LaneComparison,
+  OFFLINE_AFTER_MS,
+  type RangeReport,
+} from '../../fleet/analytics.ts';
 import {
   context,
   esc,
@@ -13,6 +18,7 @@ import {
   type Message,
   mrkdwn,
   plural,
+  truncate,
 } from './format.ts';
 
 // Reports from src/fleet/analytics.ts as Slack messages: the daily report the cron job posts, and `/report tat`
@@ -45,9 +51,37 @@ const ALERT_NAMES: Readonly<Record<string, string>> = {
 };
 
 const TOP_TRUCKS = 5;
+/** Lanes shown (one section each in the TAT report); Slack allows 50 blocks a message, a channel wants fewer. */
+const MAX_LANES = 15;
+const MAX_OFFLINE = 10;
+/** Slack refuses a section text over 3,000 characters. */
+const SECTION_MAX = 3000;
+
+const alertName = (type: string) => ALERT_NAMES[type] ?? type;
+
+/** `+30 min`, `−1 h 5 min`, `same`: the day's median against the baseline's. */
+function change(dayS: number | null, baselineS: number | null): string | null {
+  if (dayS === null || baselineS === null) return null;
+  const diff = dayS - baselineS;
+  if (Math.abs(diff) < 60) return 'same';
+  return `${diff > 0 ? '+' : '−'}${formatDuration(Math.abs(diff))}`;
+}
+
+function laneComparisonText(l: LaneComparison): string {
+  const delta = change(l.day.median, l.baseline.median);
+  const baseline =
+    l.baseline.count === 0
+      ? 'none in the 7 days before'
+      : `7 days before: median ${formatDuration(l.baseline.median)}, p90 ${formatDuration(l.baseline.p90)}`;
+  return `*${esc(l.lane)}* · ${plural(l.day.count, 'trip')}: median ${formatDuration(l.day.median)}${delta ? ` (${delta})` : ''}, p90 ${formatDuration(l.day.p90)} · ${baseline}`;
+}
+
+function section(title: string, lines: string[]): KnownBlock {
+  return { type: 'section', text: mrkdwn(truncate(`*${title}*\n${lines.join('\n')}`, SECTION_MAX)) };
+}
 
 export function dailyReportMessage(report: DailyReport): Message {
-  const { trips, kmDriven, alerts } = report;
+  const { trips, kmDriven, alerts, tat, utilization, offline } = report;
   const blocks: KnownBlock[] = [
     header(`Daily report · ${formatDay(report.date)}`),
     {
@@ -59,27 +93,63 @@ export function dailyReportMessage(report: DailyReport): Message {
         field('Cancelled', String(trips.cancelled)),
         field('Km driven', formatKm(kmDriven.total)),
         field('Alerts', String(alerts.total)),
+        field('On a trip', formatPercent(utilization.onTripShare)),
+        field('Moving', formatPercent(utilization.movingShare)),
+        field('Offline now', offline.trucks.length > 0 ? `${offline.trucks.length} :warning:` : '0'),
       ],
     },
   ];
+  if (tat.lanes.length > 0) {
+    const lines = tat.lanes.slice(0, MAX_LANES).map(laneComparisonText);
+    if (tat.lanes.length > MAX_LANES) lines.push(`and ${plural(tat.lanes.length - MAX_LANES, 'more lane')}`);
+    blocks.push(section('Turnaround per lane', lines));
+  }
   const top = [...kmDriven.byTruck].sort((a, b) => b.km - a.km).slice(0, TOP_TRUCKS);
   if (top.length > 0) {
-    const lines = top.map((t) => `${esc(t.truckNumber)}: ${formatKm(t.km)}`);
-    blocks.push({ type: 'section', text: mrkdwn(`*Most km*\n${lines.join('\n')}`) });
+    blocks.push(
+      section(
+        'Most km',
+        top.map((t) => `${esc(t.truckNumber)}: ${formatKm(t.km)}`),
+      ),
+    );
   }
   const byType = Object.entries(alerts.byType).sort(([, a], [, b]) => b - a);
   if (byType.length > 0) {
-    const lines = byType.map(([type, n]) => `${esc(ALERT_NAMES[type] ?? type)}: ${n}`);
-    blocks.push({ type: 'section', text: mrkdwn(`*Alerts*\n${lines.join('\n')}`) });
+    blocks.push(
+      section(
+        'Alerts',
+        byType.map(([type, n]) => `${esc(alertName(type))}: ${n}`),
+      ),
+    );
   }
+  if (alerts.topTrucks.length > 0) {
+    const lines = alerts.topTrucks.map(
+      (t) => `${esc(t.truckNumber)}: ${t.count} (${t.types.map((type) => esc(alertName(type))).join(', ')})`,
+    );
+    blocks.push(section('Most alerts', lines));
+  }
+  if (offline.trucks.length > 0) {
+    const lines = offline.trucks
+      .slice(0, MAX_OFFLINE)
+      .map(
+        (t) =>
+          `${esc(t.truckNumber)}: ${t.lastFixAt ? `last heard ${formatWhen(t.lastFixAt, offline.at)}` : 'never reported'}`,
+      );
+    if (offline.trucks.length > MAX_OFFLINE) {
+      lines.push(`and ${plural(offline.trucks.length - MAX_OFFLINE, 'more truck')}`);
+    }
+    blocks.push(section(`Offline at ${formatClock(offline.at)}`, lines));
+  }
+  blocks.push(
+    context(
+      `Turnaround runs from dispatch to completion, compared with ${formatDay(tat.baselineFrom)} to ${formatDay(tat.baselineTo)}. Offline: active trucks silent for over ${OFFLINE_AFTER_MS / 60_000} min.`,
+    ),
+  );
   return {
-    text: `Daily report for ${formatDay(report.date)}: ${plural(trips.started, 'trip')} started, ${trips.completed} completed, ${trips.inProgress} in progress, ${trips.cancelled} cancelled; ${formatKm(kmDriven.total)} driven; ${plural(alerts.total, 'alert')}`,
+    text: `Daily report for ${formatDay(report.date)}: ${plural(trips.started, 'trip')} started, ${trips.completed} completed, ${trips.inProgress} in progress, ${trips.cancelled} cancelled; ${formatKm(kmDriven.total)} driven; ${plural(alerts.total, 'alert')}; on a trip ${formatPercent(utilization.onTripShare)}; ${offline.trucks.length} offline now`,
     blocks,
   };
 }
-
-/** Lanes shown one section each; Slack allows 50 blocks a message, and a channel wants fewer. */
-const MAX_LANES = 15;
 
 const medianP90 = (s: Summary) => `median ${formatDuration(s.median)}, p90 ${formatDuration(s.p90)}`;
 

@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { TruckLocation, TruckRow } from '../../db/trucks.ts';
+import { DEFAULT_OFFLINE_AFTER_MS } from '../../domain/offline.ts';
 import { formatAge, formatWhen } from '../../domain/time.ts';
 import { statusLabel, type TripStatus } from '../../domain/trip-state.ts';
 import {
@@ -17,7 +18,7 @@ import {
 // coordinates, how fresh that is, and what the truck is doing.
 
 /** A fix older than this means the tracker has stopped reporting (or the truck is out of coverage). */
-export const OFFLINE_AFTER_MS = 30 * 60_000;
+export const OFFLINE_AFTER_MS = DEFAULT_OFFLINE_AFTER_MS;
 
 export interface TruckCardInput {
   truck: Pick<TruckRow, 'truckNumber'> & Partial<Pick<TruckRow, 'status'>>;

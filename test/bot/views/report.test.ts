@@ -20,7 +20,43 @@ const daily: DailyReport = {
       { truckId: 'b', truckNumber: 'LND-555AA', km: 318.5 },
     ],
   },
-  alerts: { total: 15, byType: { 'truck.offline': 3, 'loconav.geofence': 12 } },
+  alerts: {
+    total: 15,
+    byType: { 'truck.offline': 3, 'loconav.geofence': 12 },
+    topTrucks: [
+      { truckId: 'b', truckNumber: 'LND-555AA', count: 9, types: ['loconav.geofence', 'truck.offline'] },
+      { truckId: 'a', truckNumber: 'KJA-123XY', count: 2, types: ['loconav.geofence'] },
+    ],
+  },
+  tat: {
+    baselineFrom: '2025-03-03',
+    baselineTo: '2025-03-09',
+    lanes: [
+      {
+        lane: 'Apapa Port → Ikeja Depot',
+        origin: 'Apapa Port',
+        destination: 'Ikeja Depot',
+        day: { count: 3, median: 5 * 3600, p90: 6 * 3600 },
+        baseline: { count: 14, median: 4.5 * 3600, p90: 5.5 * 3600 },
+      },
+      {
+        lane: 'Tin Can Island Port → Agbara',
+        origin: 'Tin Can Island Port',
+        destination: 'Agbara',
+        day: { count: 1, median: 7200, p90: 7200 },
+        baseline: { count: 0, median: null, p90: null },
+      },
+    ],
+  },
+  utilization: { trucks: 2, onTripShare: 0.583, movingShare: 0.25 },
+  // 06:00 Lagos on the 11th
+  offline: {
+    at: new Date('2025-03-11T05:00:00Z'),
+    trucks: [
+      { truckId: 'c', truckNumber: 'KJA-777ZZ', lastFixAt: null },
+      { truckId: 'a', truckNumber: 'KJA-123XY', lastFixAt: new Date('2025-03-10T17:05:00Z') },
+    ],
+  },
 };
 
 const summary = (median: number | null, p90: number | null = median): Summary => ({
@@ -60,8 +96,57 @@ describe('dailyReportMessage', () => {
 
   it('sums the day up in the fallback text', () => {
     expect(dailyReportMessage(daily).text).toBe(
-      'Daily report for Mon 10 Mar 2025: 12 trips started, 9 completed, 4 in progress, 1 cancelled; 1,234.6 km driven; 15 alerts',
+      'Daily report for Mon 10 Mar 2025: 12 trips started, 9 completed, 4 in progress, 1 cancelled; 1,234.6 km driven; 15 alerts; on a trip 58%; 2 offline now',
     );
+  });
+
+  it('gives utilization and the number of trucks offline as facts', () => {
+    const f = fields(dailyReportMessage(daily).blocks);
+    expect(f['On a trip']).toBe('58%');
+    expect(f.Moving).toBe('25%');
+    expect(f['Offline now']).toBe('2 :warning:');
+  });
+
+  it("compares each lane's median and p90 with the 7 days before, saying when a lane had none", () => {
+    const text = allText(dailyReportMessage(daily).blocks);
+    expect(text).toContain(
+      '*Apapa Port → Ikeja Depot* · 3 trips: median 5 h (+30 min), p90 6 h · 7 days before: median 4 h 30 min, p90 5 h 30 min',
+    );
+    expect(text).toContain(
+      '*Tin Can Island Port → Agbara* · 1 trip: median 2 h, p90 2 h · none in the 7 days before',
+    );
+    expect(text).toContain('Mon 3 Mar 2025 to Sun 9 Mar 2025');
+  });
+
+  it('names the trucks with most alerts and the trucks offline, with when they were last heard', () => {
+    const text = allText(dailyReportMessage(daily).blocks);
+    expect(text).toContain('*Most alerts*\nLND-555AA: 9 (geofence (LocoNav), truck offline)\nKJA-123XY: 2');
+    expect(text).toContain(
+      '*Offline at 06:00*\nKJA-777ZZ: never reported\nKJA-123XY: last heard yesterday 18:05',
+    );
+  });
+
+  it('leaves out the sections a quiet day has nothing for', () => {
+    const quiet: DailyReport = {
+      ...daily,
+      kmDriven: { total: 0, byTruck: [] },
+      alerts: { total: 0, byType: {}, topTrucks: [] },
+      tat: { ...daily.tat, lanes: [] },
+      offline: { ...daily.offline, trucks: [] },
+    };
+    const message = dailyReportMessage(quiet);
+    const text = allText(message.blocks);
+    for (const title of ['Turnaround per lane', 'Most km', 'Most alerts', 'Offline at']) {
+      expect(text).not.toContain(`*${title}`);
+    }
+    expect(fields(message.blocks)['Offline now']).toBe('0');
+  });
+
+  it("escapes a lane or truck name typed with Slack's control characters", () => {
+    const lane = { ...daily.tat.lanes[0]!, lane: '<!channel> → Ikeja' };
+    const message = dailyReportMessage({ ...daily, tat: { ...daily.tat, lanes: [lane] } });
+    expect(JSON.stringify(message.blocks)).not.toContain('<!channel>');
+    expect(allText(message.blocks)).toContain('&lt;!channel&gt; → Ikeja');
   });
 });
 
