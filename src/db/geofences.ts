@@ -283,3 +283,22 @@ export async function openTripsAt(sql: Q, geofenceId: string): Promise<string[]>
     order by trip_number`;
   return rows.map((r) => r.trip_number as string);
 }
+
+export interface GeofenceName {
+  id: string;
+  name: string;
+  type: GeofenceType;
+}
+
+/** Every live geofence's id, name and type: what fuzzy place lookup ranks (no shapes). */
+export async function liveGeofenceNames(sql: Q): Promise<GeofenceName[]> {
+  const rows = await sql`select id, name, type from geofences where active order by lower(name)`;
+  return rows.map((r) => ({ id: r.id as string, name: r.name as string, type: r.type as GeofenceType }));
+}
+
+/** The geofence's centre (a circle's centre, a polygon's or corridor's centroid), for "trucks near" it. */
+export async function geofenceCentre(sql: Q, id: string): Promise<{ lat: number; lng: number } | undefined> {
+  const [row] = await sql`
+    select st_y(st_centroid(geom)) as lat, st_x(st_centroid(geom)) as lng from geofences where id = ${id}`;
+  return row ? { lat: Number(row.lat), lng: Number(row.lng) } : undefined;
+}

@@ -6,12 +6,14 @@ import {
   GEOFENCE_TYPES,
   type GeofenceRow,
   type GeofenceValues,
+  type NearestGeofence,
   type TruckInGeofence,
 } from '../db/geofences.ts';
 import { isUuid } from '../db/trucks.ts';
 import { boundarySchema } from '../domain/geofence-shape.ts';
 import { AppError } from '../errors.ts';
 import { type Actor, requireRole } from './actor.ts';
+import { levenshtein } from './trucks.ts';
 import { objectErrors, parseOrThrow } from './validation.ts';
 
 // Geofence use cases, the same for REST, Slack, the agent and jobs. Viewers read; dispatchers and admins
@@ -250,4 +252,117 @@ export async function trucksInGeofence(
   requireRole(actor, 'viewer', 'see trucks in a geofence');
   const geofence = await findLive(sql, key);
   return { geofence, trucks: await db.trucksInside(sql, geofence.id) };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Places as people name them: "Apapa", "tin can", "Ibese" for the geofences called Apapa Port, Tin Can
+// Island Port and Dangote Ibese cement plant.
+
+const PLACE_FILLER = new Set(['the', 'at', 'in', 'near', 'around', 'area', 'side', 'for']);
+const AMBIGUOUS_WITHIN = 0.05;
+
+const placeTokens = (text: string) =>
+  text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((t) => t !== '');
+
+export interface PlaceCandidate {
+  name: string;
+  type: string;
+}
+
+/**
+ * Geofences that `query` may name, best first, each with a score (lower is better): every word of the
+ * query starts a word of the name (`tin can` → Tin Can Island Port), or failing that is one or two typos
+ * from one (`appapa`). Names that start with the query, fewer extra words, and fences that are not
+ * corridors rank first: "Apapa" is the port before the Apapa–Oshodi Expressway.
+ */
+export function rankPlaces<C extends PlaceCandidate>(
+  query: string,
+  candidates: readonly C[],
+): { candidate: C; score: number }[] {
+  const all = placeTokens(query);
+  const wanted = all.filter((t) => !PLACE_FILLER.has(t));
+  const q = wanted.length > 0 ? wanted : all;
+  if (q.length === 0) return [];
+  const joined = q.join(' ');
+  const out: { candidate: C; score: number }[] = [];
+  for (const candidate of candidates) {
+    const name = placeTokens(candidate.name);
+    const whole = name.join(' ');
+    if (whole === joined) {
+      out.push({ candidate, score: 0 });
+      continue;
+    }
+    const prefix = q.every((t) => name.some((n) => n.startsWith(t)));
+    const typo =
+      !prefix &&
+      q.every((t) => t.length >= 4 && name.some((n) => levenshtein(t, n) <= (t.length >= 7 ? 2 : 1)));
+    if (!prefix && !typo) continue;
+    const score =
+      (prefix ? 1 : 2) +
+      (whole.startsWith(joined) ? 0 : 0.3) +
+      (candidate.type === 'corridor' ? 0.5 : 0) +
+      Math.max(0, name.length - q.length) * 0.01;
+    out.push({ candidate, score });
+  }
+  return out.sort((a, b) => a.score - b.score || a.candidate.name.localeCompare(b.candidate.name));
+}
+
+/**
+ * The live geofence a person means by `place`: its id or exact name, else the one clear fuzzy match.
+ * Several equally good matches are refused naming them (the caller asks which); none names close ones.
+ */
+export async function findPlace(sql: Sql, actor: Actor, place: string): Promise<GeofenceRow> {
+  requireRole(actor, 'viewer', 'look places up');
+  const trimmed = place.trim();
+  const exact = isUuid(trimmed)
+    ? await db.getGeofenceById(sql, trimmed)
+    : await db.findGeofenceByName(sql, trimmed);
+  if (exact?.active) return exact;
+  const names = await db.liveGeofenceNames(sql);
+  const ranked = rankPlaces(trimmed, names);
+  const [best, second] = ranked;
+  if (best && (!second || second.score - best.score >= AMBIGUOUS_WITHIN)) {
+    const row = await db.getGeofenceById(sql, best.candidate.id);
+    if (row?.active) return row;
+  }
+  if (best && second) {
+    const tied = ranked.filter((r) => r.score - best.score < AMBIGUOUS_WITHIN).map((r) => r.candidate.name);
+    throw new AppError(
+      'WT_BAD_REQUEST',
+      `${JSON.stringify(place)} could be ${tied.slice(0, 5).join(' or ')}.`,
+      { candidates: tied, hint: 'Ask the user which place they meant.' },
+    );
+  }
+  throw new AppError(
+    'WT_GEOFENCE_NOT_FOUND',
+    `No geofence matches ${JSON.stringify(place)}; the fleet knows ${names.length} places.`,
+    { hint: 'Call list_geofences for the names, or ask the user for coordinates.' },
+  );
+}
+
+/** The geofence a point is in (distanceM 0) or nearest to; undefined when the fleet has none. */
+export async function placeOf(
+  sql: Sql,
+  actor: Actor,
+  point: { lat: number; lng: number },
+): Promise<NearestGeofence | undefined> {
+  requireRole(actor, 'viewer', 'look places up');
+  return db.nearestGeofence(sql, point.lat, point.lng);
+}
+
+/** The centre of the place a person names (see findPlace), for "trucks near Apapa". */
+export async function placeCentre(
+  sql: Sql,
+  actor: Actor,
+  place: string,
+): Promise<{ geofence: GeofenceRow; lat: number; lng: number }> {
+  const geofence = await findPlace(sql, actor, place);
+  const centre = await db.geofenceCentre(sql, geofence.id);
+  if (!centre) throw notFound(place);
+  return { geofence, ...centre };
 }
