@@ -1,4 +1,6 @@
 import { App } from '@slack/bolt';
+import type { Agent } from '../agent/agent.ts';
+import type { Kv } from '../bus/kv.ts';
 import type { Config } from '../config.ts';
 import type { Sql } from '../db/client.ts';
 import type { Logger } from '../log.ts';
@@ -20,6 +22,12 @@ export interface SlackBotOptions {
   logger: Logger;
   /** Tests pin the clock cards are drawn with. */
   now?: () => Date;
+  /** Answers mentions and DMs (createAgent); without one the command router answers as before. */
+  agent?: Agent;
+  /** Least time between streamed updates of an agent's answer; tests shorten it. */
+  streamUpdateMs?: number;
+  /** Shared with the other replicas, so Slack's retry of an event is answered once whichever one gets it. */
+  kv?: Kv;
 }
 
 export interface SlackBot {
@@ -43,7 +51,9 @@ export async function startSlackBot(opts: SlackBotOptions): Promise<SlackBot> {
     sql: opts.sql,
     logger: opts.logger.child({ component: 'bot' }),
     now: opts.now ?? (() => new Date()),
-    seenEvents: new SeenEvents(),
+    seenEvents: new SeenEvents(1_000, opts.kv),
+    agent: opts.agent,
+    streamUpdateMs: opts.streamUpdateMs,
   };
   app.error(async (err) => {
     deps.logger.error({ err }, 'unhandled error in a Slack listener');

@@ -1,3 +1,4 @@
+import type { Agent } from '../agent/agent.ts';
 import type { Sql } from '../db/client.ts';
 import type { Logger } from '../log.ts';
 import type { SeenEvents } from './event-dedupe.ts';
@@ -9,4 +10,8 @@ export interface BotDeps {
   now: () => Date;
   /** Event ids answered recently, so a Slack retry is not answered twice. */
   seenEvents: SeenEvents;
+  /** The LLM agent answering mentions and DMs; without one the command router answers. */
+  agent?: Agent;
+  /** Least time between streamed updates of an answer (default STREAM_UPDATE_MS; tests shorten it). */
+  streamUpdateMs?: number;
 }

@@ -13,6 +13,7 @@ export const appMention =
     if (!event.user) return;
     await answerQuestion(deps, client, {
       eventId: body.event_id,
+      team: body.team_id,
       channel: event.channel,
       user: event.user,
       text: event.text,

@@ -14,6 +14,7 @@ export const directMessage =
     if (!message.user) return;
     await answerQuestion(deps, client, {
       eventId: body.event_id,
+      team: body.team_id,
       channel: message.channel,
       user: message.user,
       text: message.text ?? '',
