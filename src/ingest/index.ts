@@ -9,6 +9,7 @@ import { ShardLeases } from '../bus/shard-leases.ts';
 import type { Bus } from '../bus/types.ts';
 import type { Sql } from '../db/client.ts';
 import { ensurePositionPartitions } from '../db/positions.ts';
+import type { OverspeedOptions } from '../domain/overspeed.ts';
 import type { QualityOptions } from '../domain/position-quality.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
@@ -29,6 +30,7 @@ export interface IngestOptions {
   logger: Logger;
   shards: number;
   quality?: Partial<QualityOptions>;
+  overspeed?: OverspeedOptions;
   replicaId?: string;
   /** Consumer tuning (tests shorten these). */
   consumer?: {
@@ -74,6 +76,7 @@ export async function startIngest(o: IngestOptions): Promise<Ingest> {
     directory,
     metrics: o.metrics,
     quality: o.quality,
+    overspeed: o.overspeed,
     // Live pushes and cached locations follow every committed move.
     onMoved: async (moved) => {
       await Promise.all([

@@ -3,6 +3,7 @@ import type { Sql } from '../db/client.ts';
 import { insertEvents, type NewEvent } from '../db/events.ts';
 import { insertPositions, type PositionRow, updateCurrentLocations } from '../db/positions.ts';
 import { uuidFromText } from '../domain/ids.ts';
+import { type OverspeedOptions, type OverspeedRun, OverspeedTracker } from '../domain/overspeed.ts';
 import type { QualityOptions } from '../domain/position-quality.ts';
 import type { Metrics } from '../metrics.ts';
 import { decodeBatch } from './codec.ts';
@@ -15,6 +16,8 @@ export interface PositionWriterDeps {
   directory: TruckDirectory;
   metrics: Metrics;
   quality?: Partial<QualityOptions>;
+  /** Overspeed held past its minimum raises truck.overspeed; without it, no overspeed watch. */
+  overspeed?: OverspeedOptions;
   now?: () => number;
   /** After a batch commits: the trucks whose current location moved (live pushes, cache invalidation). */
   onMoved?: (moved: { truck: TruckRef; row: PositionRow }[]) => Promise<void>;
@@ -35,6 +38,7 @@ const ALERT_EVENT: Record<NormalizedAlert['kind'], string> = {
  */
 export function positionWriter(deps: PositionWriterDeps) {
   const gate = new FixGate(deps.quality);
+  const overspeed = deps.overspeed ? new OverspeedTracker(deps.overspeed) : undefined;
   const now = deps.now ?? Date.now;
 
   return async function writePositions(entries: StreamEntry[]): Promise<void> {
@@ -43,7 +47,9 @@ export function positionWriter(deps: PositionWriterDeps) {
       batches.flatMap((b) => [...b.fixes, ...b.alerts.map((a) => ({ vehicleNumber: a.vehicleNumber }))]),
       batches[0]?.requestId,
     );
-    const snapshot = gate.snapshot(trucks.all().map((t) => t.id));
+    const truckIds = trucks.all().map((t) => t.id);
+    const snapshot = gate.snapshot(truckIds);
+    const runs = overspeed?.snapshot(truckIds);
     const rows: PositionRow[] = [];
     const latest = new Map<string, PositionRow>();
     const outcomes = new Map<GateOutcome, number>();
@@ -65,7 +71,10 @@ export function positionWriter(deps: PositionWriterDeps) {
           ignition: fix.ignition,
         };
         rows.push(row);
-        if (outcome === 'accept') latest.set(truck.id, row);
+        if (outcome !== 'accept') continue;
+        latest.set(truck.id, row);
+        const run = overspeed?.observe(truck.id, fix.fixTime, fix.speedKmh);
+        if (run) events.push(overspeedEvent(truck, row, run, deps.overspeed!.limitKmh, batch.requestId));
       }
       for (const alert of batch.alerts) {
         const truck = trucks.get({ vehicleNumber: alert.vehicleNumber });
@@ -92,6 +101,7 @@ export function positionWriter(deps: PositionWriterDeps) {
       });
     } catch (err) {
       gate.restore(snapshot);
+      if (runs) overspeed?.restore(runs);
       throw err;
     }
     for (const [outcome, n] of outcomes) {
@@ -103,5 +113,35 @@ export function positionWriter(deps: PositionWriterDeps) {
         .onMoved([...latest].map(([id, row]) => ({ truck: trucks.byId(id)!, row })))
         .catch(() => undefined);
     }
+  };
+}
+
+function overspeedEvent(
+  truck: TruckRef,
+  row: PositionRow,
+  run: OverspeedRun,
+  limitKmh: number,
+  requestId: string | undefined,
+): NewEvent {
+  return {
+    type: 'truck.overspeed',
+    entityType: 'truck',
+    entityId: truck.id,
+    occurredAt: run.at,
+    correlationId: requestId,
+    actor: 'system:overspeed-watch',
+    // One per run, however often the batch is retried.
+    eventId: uuidFromText(`overspeed:${truck.id}:${run.since.toISOString()}`),
+    payload: {
+      truckId: truck.id,
+      truckNumber: truck.truckNumber,
+      speedKmh: Math.round(run.maxKmh),
+      limitKmh,
+      heldS: Math.round(run.heldS),
+      since: run.since.toISOString(),
+      at: run.at.toISOString(),
+      lat: row.lat,
+      lng: row.lng,
+    },
   };
 }

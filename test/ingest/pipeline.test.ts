@@ -150,6 +150,37 @@ describe.each([
     expect(t!.last_fix_at.getTime()).toBeGreaterThan(lateTime.getTime());
   });
 
+  it('raises one overspeed alert for a truck held above the limit, none for a one-fix spike', async () => {
+    const speeder = { imei: '0868373050009991', number: 'KJA-777SP' };
+    const spiker = { imei: '0868373050009992', number: 'KJA-778SP' };
+    const start = Date.now() - 600_000;
+    // 95 km/h (limit 80) for three minutes, a fix every 15 s: about 396 m, 0.0036° of longitude each.
+    const held = Array.from({ length: 13 }, (_, i) =>
+      liveLocation(speeder, new Date(start + i * 15_000), 6.5, 3.3 + i * 0.0036, 95),
+    );
+    const spike = [20, 110, 20, 20].map((speed, i) =>
+      liveLocation(spiker, new Date(start + i * 15_000), 6.6, 3.3 + i * 0.001, speed),
+    );
+    expect((await post([...held, ...spike])).status).toBe(202);
+    const overspeeds = async () =>
+      db.sql`select payload from events where type = 'truck.overspeed' order by occurred_at`;
+    await until('the overspeed alert', async () => (await overspeeds()).length > 0);
+    await until('every fix stored', async () => {
+      const [row] = await db.sql`
+        select count(*)::int as n from vehicle_positions p join trucks t on t.id = p.truck_id
+        where t.truck_number in (${speeder.number}, ${spiker.number})`;
+      return row!.n === held.length + spike.length;
+    });
+    const [alert, ...more] = await overspeeds();
+    expect(more).toEqual([]);
+    expect(alert!.payload).toMatchObject({
+      truckNumber: speeder.number,
+      speedKmh: 95,
+      limitKmh: 80,
+      heldS: 60,
+    });
+  });
+
   it('drops an impossible jump and counts it', async () => {
     const before = await positions();
     const [t] = await db.sql`select last_fix_at from trucks where truck_number = ${bus304.number}`;
