@@ -1,16 +1,20 @@
 import type { FastifyInstance } from 'fastify';
+import { createAgent } from './agent/agent.ts';
 import { apiAuth } from './api/auth.ts';
 import { responseCache } from './api/cache.ts';
 import { LiveHub } from './api/live.ts';
 import { openApiRoutes, WEBHOOK_ROUTE_DOC } from './api/openapi.ts';
 import { rateLimit } from './api/rate-limit.ts';
+import { AI_ROUTE_DOCS, aiRoutes } from './api/routes/ai.ts';
 import { ANALYTICS_ROUTE_DOCS, analyticsRoutes } from './api/routes/analytics.ts';
 import { GEOFENCE_ROUTE_DOCS, geofenceRoutes } from './api/routes/geofences.ts';
 import { liveRoutes } from './api/routes/live.ts';
+import { ROLE_ROUTE_DOCS, roleRoutes } from './api/routes/roles.ts';
 import { TRIP_ROUTE_DOCS, tripRoutes } from './api/routes/trips.ts';
 import { TRUCK_ROUTE_DOCS, truckRoutes } from './api/routes/trucks.ts';
 import { build } from './api/server.ts';
 import { startSlackBot } from './bot/app.ts';
+import { startSlackOutbound } from './bot/outbound.ts';
 import { createBus, createKv } from './bus/index.ts';
 import type { Kv } from './bus/kv.ts';
 import type { Bus } from './bus/types.ts';
@@ -18,14 +22,20 @@ import { type Config, hasRole } from './config.ts';
 import { createDb, type Db } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
 import { getTrip } from './db/trips.ts';
+import { bootstrapAdmins } from './fleet/roles.ts';
 import { handleEventsForTrips } from './fleet/trip-progress.ts';
 import { type Ingest, newReplicaId, startIngest } from './ingest/index.ts';
 import { EVENTS_STREAM } from './ingest/streams.ts';
 import { webhookRoutes } from './ingest/webhook.ts';
 import { cacheInvalidation, startEventConsumers } from './jobs/event-consumers.ts';
+import { JOBS } from './jobs/registry.ts';
+import { startScheduler } from './jobs/scheduler.ts';
+import { createSlackClient, slackPoster } from './jobs/slack-poster.ts';
 import type { Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { ephemeralSecret, seedDemoFleetIfEmpty, startDemoSimulator } from './sim/demo.ts';
+import { FLEET_TOOLS } from './tools/index.ts';
+import { loadSystemPrompt } from './tools/prompt.ts';
 
 /** A part of the running system that can be stopped; stopped in the reverse order it was started. */
 interface Part {
@@ -76,6 +86,16 @@ export async function startWatchTower(config: Config, opts: StartOptions): Promi
     const db = await createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
     parts.push({ name: 'database', stop: () => db.close() });
     await migrate(db.sql, logger);
+    // Always built: without OPENAI_API_KEY it answers in limited mode (the router) and says so.
+    const agent = createAgent({
+      sql: db.sql,
+      logger,
+      openai: config.openai,
+      tools: FLEET_TOOLS,
+      systemPrompt: await loadSystemPrompt(),
+    });
+    const admins = await bootstrapAdmins(db.sql, config.slack.adminUsers);
+    if (admins.length > 0) logger.info({ admins }, 'first admins from SLACK_ADMIN_USERS');
 
     const bus = await createBus({
       redisUrl: config.redisUrl,
@@ -119,6 +139,7 @@ export async function startWatchTower(config: Config, opts: StartOptions): Promi
         logger,
         shards: config.ingest.shards,
         quality: { maxSpeedKmh: config.ingest.maxSpeedKmh },
+        overspeed: { limitKmh: config.ingest.overspeedLimitKmh, minHeldS: config.ingest.overspeedMinS },
         ...opts.tuning,
         replicaId,
       });
@@ -154,11 +175,15 @@ export async function startWatchTower(config: Config, opts: StartOptions): Promi
           truckRoutes({ sql: db.sql }),
           tripRoutes({ sql: db.sql }),
           analyticsRoutes({ sql: db.sql }),
+          roleRoutes({ sql: db.sql }),
+          aiRoutes({ agent }),
           openApiRoutes([
             ...TRUCK_ROUTE_DOCS,
             ...GEOFENCE_ROUTE_DOCS,
             ...TRIP_ROUTE_DOCS,
             ...ANALYTICS_ROUTE_DOCS,
+            ...ROLE_ROUTE_DOCS,
+            ...AI_ROUTE_DOCS,
             WEBHOOK_ROUTE_DOC,
           ]),
           liveRoutes({
@@ -179,8 +204,36 @@ export async function startWatchTower(config: Config, opts: StartOptions): Promi
     }
 
     if (hasRole(config, 'bot') && config.slack.botToken && config.slack.appToken) {
-      const bot = await startSlackBot({ config, sql: db.sql, logger });
+      const bot = await startSlackBot({ config, sql: db.sql, logger, agent, kv });
       parts.push({ name: 'slack bot', stop: () => bot.stop() });
+      const outbound = startSlackOutbound({
+        config,
+        sql: db.sql,
+        bus,
+        kv,
+        logger,
+        metrics,
+        replicaId,
+        consumer: opts.tuning?.consumer,
+      });
+      parts.push({ name: 'slack alerts and cards', stop: () => outbound.stop() });
+    }
+
+    if (hasRole(config, 'jobs')) {
+      const slackClient = createSlackClient(config.slack, logger);
+      const scheduler = startScheduler({
+        sql: db.sql,
+        kv,
+        logger,
+        metrics,
+        config,
+        slack: slackClient ? slackPoster(slackClient, metrics) : undefined,
+        slackClient,
+        now: () => new Date(),
+        jobs: [...JOBS],
+        replicaId,
+      });
+      parts.push({ name: 'scheduler', stop: () => scheduler.stop() });
     }
 
     if (demo && url) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_OFFLINE_AFTER_MS } from './domain/offline.ts';
 import { isValidTimeZone } from './domain/time.ts';
 
 // Every setting Watch Tower reads, in one schema. `loadConfig(process.env)` is called once, by main.ts;
@@ -44,6 +45,28 @@ const intInRange = (min: number, max: number, fallback: number) =>
       return n;
     });
 
+const DURATION_UNITS_MS: Record<string, number> = { s: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
+
+/** `30` (minutes), `45m`, `90min`, `2h` or `600s`, in milliseconds, within [minMs, maxMs]. */
+const duration = (minMs: number, maxMs: number, fallbackMs: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined || s === '') return fallbackMs;
+      const m = /^(\d+(?:\.\d+)?)\s*(s|m|min|h)?$/i.exec(s);
+      const ms = m ? Number(m[1]) * DURATION_UNITS_MS[(m[2] ?? 'min').toLowerCase()]! : Number.NaN;
+      if (!(ms >= minMs && ms <= maxMs)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected minutes (30) or a duration such as 45m or 2h, from ${minMs / 60_000} min to ${maxMs / 3_600_000} h, got "${s}"`,
+        });
+        return z.NEVER;
+      }
+      return Math.round(ms);
+    });
+
 const schema = z.object({
   PORT: intInRange(0, 65535, 3000),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
@@ -86,6 +109,19 @@ const schema = z.object({
   SLACK_API_URL: optionalUrl(['http:', 'https:'], 'https://slack.com/api/'),
   SLACK_ALERTS_CHANNEL: optionalString,
   SLACK_REPORTS_CHANNEL: optionalString,
+  SLACK_ADMIN_USERS: z
+    .string()
+    .trim()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((u) => u.trim().toUpperCase())
+        .filter(Boolean),
+    )
+    .refine((ids) => ids.every((id) => /^[UW][A-Z0-9]{2,}$/.test(id)), {
+      message: 'expected comma-separated Slack user ids like U0123ABCD',
+    }),
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalUrl(['http:', 'https:'], 'https://api.openai.com/v1'),
   OPENAI_MODEL: z.string().trim().min(1).default('gpt-4.1-mini'),
@@ -109,8 +145,12 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT_MS: intInRange(100, 60_000, 10_000),
   INGEST_SHARDS: intInRange(1, 256, 8),
   MAX_SPEED_KMH: intInRange(20, 1000, 200),
+  OVERSPEED_LIMIT_KMH: intInRange(10, 300, 80),
+  OVERSPEED_MIN_SECONDS: intInRange(0, 3600, 60),
   WATCHTOWER_SIMULATOR: z.enum(['auto', 'on', 'off']).default('auto'),
   API_RATE_LIMIT_PER_MINUTE: intInRange(1, 1_000_000, 1200),
+  OFFLINE_AFTER: duration(60_000, 7 * 86_400_000, DEFAULT_OFFLINE_AFTER_MS),
+  POSITIONS_RETENTION_DAYS: intInRange(1, 3650, 180),
 });
 
 type Parsed = z.infer<typeof schema>;
@@ -131,16 +171,30 @@ export interface Config {
     apiUrl: string | undefined;
     alertsChannel: string | undefined;
     reportsChannel: string | undefined;
+    /** Slack user ids made admins at start-up if they have no role yet. */
+    adminUsers: string[];
   };
   openai: { apiKey: string | undefined; baseUrl: string | undefined; model: string };
   loconav: { webhookSecret: string | undefined; webhookToken: string | undefined; timeZone: string };
   jwtSecret: string | undefined;
   google: { sheetsId: string | undefined; sheetsRange: string; credentialsFile: string | undefined };
   shutdownTimeoutMs: number;
-  ingest: { shards: number; maxSpeedKmh: number };
+  ingest: {
+    shards: number;
+    maxSpeedKmh: number;
+    /** A truck above this speed for at least overspeedMinS raises one overspeed alert. */
+    overspeedLimitKmh: number;
+    overspeedMinS: number;
+  };
   /** auto: the Lagos demo fleet drives on an empty embedded database only. */
   simulator: 'auto' | 'on' | 'off';
   apiRateLimitPerMinute: number;
+  jobs: {
+    /** A truck with no fix for this long is reported offline (OFFLINE_AFTER). */
+    offlineAfterMs: number;
+    /** Day partitions of vehicle_positions older than this are dropped. */
+    positionsRetentionDays: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -183,6 +237,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       apiUrl: e.SLACK_API_URL,
       alertsChannel: e.SLACK_ALERTS_CHANNEL,
       reportsChannel: e.SLACK_REPORTS_CHANNEL,
+      adminUsers: e.SLACK_ADMIN_USERS,
     },
     openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL },
     loconav: {
@@ -197,9 +252,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       credentialsFile: e.GOOGLE_APPLICATION_CREDENTIALS,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    ingest: { shards: e.INGEST_SHARDS, maxSpeedKmh: e.MAX_SPEED_KMH },
+    ingest: {
+      shards: e.INGEST_SHARDS,
+      maxSpeedKmh: e.MAX_SPEED_KMH,
+      overspeedLimitKmh: e.OVERSPEED_LIMIT_KMH,
+      overspeedMinS: e.OVERSPEED_MIN_SECONDS,
+    },
     simulator: e.WATCHTOWER_SIMULATOR,
     apiRateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
+    jobs: { offlineAfterMs: e.OFFLINE_AFTER, positionsRetentionDays: e.POSITIONS_RETENTION_DAYS },
   };
 }
 

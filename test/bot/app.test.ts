@@ -21,6 +21,7 @@ describe('startSlackBot', () => {
           apiUrl: undefined,
           alertsChannel: undefined,
           reportsChannel: undefined,
+          adminUsers: [],
         },
       },
       sql: undefined as unknown as Sql,

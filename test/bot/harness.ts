@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import { type SlackBot, startSlackBot } from '../../src/bot/app.ts';
+import { type SlackBot, type SlackBotOptions, startSlackBot } from '../../src/bot/app.ts';
 import { updateCurrentLocations } from '../../src/db/positions.ts';
 import { applyPresenceChanges } from '../../src/db/presence.ts';
 import type { UserRole } from '../../src/fleet/actor.ts';
@@ -29,7 +29,12 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
+export interface HarnessOptions {
+  /** More bot options (an agent, say), made once the database is seeded. */
+  bot?: (db: TestDb) => Partial<SlackBotOptions>;
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const db = await createTestDb();
   const seeder = systemActor('test-seed');
   const apapa = await createGeofence(db.sql, seeder, {
@@ -83,10 +88,12 @@ export async function startHarness(): Promise<Harness> {
         apiUrl: fake.apiUrl,
         alertsChannel: undefined,
         reportsChannel: undefined,
+        adminUsers: [],
       },
     },
     sql: db.sql,
     logger,
+    ...opts.bot?.(db),
   });
   return {
     fake,

@@ -37,10 +37,20 @@ export interface OfflineAlertInput {
   trip?: { tripNumber: string };
 }
 
+export interface OnlineAlertInput {
+  truckNumber: string;
+  /** When it went quiet (its last fix before the gap); null when unknown. */
+  offlineSince: Date | null;
+  /** Its first fix back. */
+  at: Date;
+}
+
 export interface OverspeedAlertInput {
   truckNumber: string;
   speedKmh: number;
   limitKmh: number;
+  /** How long it has been over the limit, in seconds. */
+  heldS?: number;
   at: Date;
   place?: TruckPlace;
   trip?: { tripNumber: string };
@@ -59,6 +69,7 @@ export interface TripDelayedAlertInput {
 export type AlertItem =
   | ({ kind: 'geofence' } & GeofenceAlertInput)
   | ({ kind: 'offline' } & OfflineAlertInput)
+  | ({ kind: 'online' } & OnlineAlertInput)
   | ({ kind: 'overspeed' } & OverspeedAlertInput)
   | ({ kind: 'trip_delayed' } & TripDelayedAlertInput);
 
@@ -78,6 +89,7 @@ interface Line {
 const EMOJI: Readonly<Record<Kind, string>> = {
   geofence: ':round_pushpin:',
   offline: ':electric_plug:',
+  online: ':white_check_mark:',
   overspeed: ':rotating_light:',
   trip_delayed: ':hourglass:',
 };
@@ -85,11 +97,12 @@ const EMOJI: Readonly<Record<Kind, string>> = {
 const COUNT_NOUN: Readonly<Record<Kind, [string, string]>> = {
   geofence: ['geofence crossing', 'geofence crossings'],
   offline: ['truck offline', 'trucks offline'],
+  online: ['truck back online', 'trucks back online'],
   overspeed: ['overspeed', 'overspeeds'],
   trip_delayed: ['late trip', 'late trips'],
 };
 
-const KIND_ORDER: readonly Kind[] = ['trip_delayed', 'offline', 'overspeed', 'geofence'];
+const KIND_ORDER: readonly Kind[] = ['trip_delayed', 'offline', 'overspeed', 'online', 'geofence'];
 
 /** Both spellings of one sentence; `b` marks the parts bold in mrkdwn. */
 function sentence(parts: readonly (string | { b: string })[]): Line {
@@ -117,13 +130,19 @@ function lineFor(alert: AlertItem, now: Date): Line {
       const where = alert.place ? ` (${lowerFirst(placeText(alert.place))})` : '';
       return sentence([{ b: alert.truckNumber }, ` is offline: ${silent}${where}${onTrip(alert.trip)}`]);
     }
+    case 'online': {
+      const gap = alert.offlineSince
+        ? ` after ${formatDuration((alert.at.getTime() - alert.offlineSince.getTime()) / 1000)} without a position`
+        : '';
+      return sentence([{ b: alert.truckNumber }, ` is back online at ${formatWhen(alert.at, now)}${gap}`]);
+    }
     case 'overspeed': {
       const where = alert.place ? `, ${lowerFirst(placeText(alert.place))}` : '';
       return sentence([
         { b: alert.truckNumber },
         ' at ',
         { b: formatSpeed(alert.speedKmh) },
-        ` (limit ${formatSpeed(alert.limitKmh)}) at ${formatWhen(alert.at, now)}${where}${onTrip(alert.trip)}`,
+        ` (limit ${formatSpeed(alert.limitKmh)})${alert.heldS ? ` for ${formatDuration(alert.heldS)}` : ''} at ${formatWhen(alert.at, now)}${where}${onTrip(alert.trip)}`,
       ]);
     }
     case 'trip_delayed': {
@@ -140,7 +159,8 @@ function lineFor(alert: AlertItem, now: Date): Line {
 // "Inside Apapa Port" starts a card; mid-sentence it reads "inside Apapa Port". Coordinates start with "At".
 const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
 
-function single(alert: AlertItem, opts: AlertOptions): Message {
+/** One alert as its own message. */
+export function alertMessage(alert: AlertItem, opts: AlertOptions = {}): Message {
   const line = lineFor(alert, opts.now ?? alert.at);
   return {
     text: line.plain,
@@ -149,16 +169,16 @@ function single(alert: AlertItem, opts: AlertOptions): Message {
 }
 
 export const geofenceAlert = (input: GeofenceAlertInput, opts: AlertOptions = {}): Message =>
-  single({ kind: 'geofence', ...input }, opts);
+  alertMessage({ kind: 'geofence', ...input }, opts);
 
 export const offlineAlert = (input: OfflineAlertInput, opts: AlertOptions = {}): Message =>
-  single({ kind: 'offline', ...input }, opts);
+  alertMessage({ kind: 'offline', ...input }, opts);
 
 export const overspeedAlert = (input: OverspeedAlertInput, opts: AlertOptions = {}): Message =>
-  single({ kind: 'overspeed', ...input }, opts);
+  alertMessage({ kind: 'overspeed', ...input }, opts);
 
 export const tripDelayedAlert = (input: TripDelayedAlertInput, opts: AlertOptions = {}): Message =>
-  single({ kind: 'trip_delayed', ...input }, opts);
+  alertMessage({ kind: 'trip_delayed', ...input }, opts);
 
 export interface DigestOptions extends AlertOptions {
   /** A channel id (`C0123ABC`, shown as a link) or name (`ops-alerts`). */

@@ -50,13 +50,20 @@ export const HELP: Readonly<Record<Command, CommandHelp>> = {
     ],
   },
   '/report': {
-    summary: 'Reports for Lagos calendar days (dates as YYYY-MM-DD).',
+    summary: 'Reports for Lagos calendar days: dates as YYYY-MM-DD, `today` or `yesterday`.',
     usages: [
-      { usage: '/report daily', does: "today's trips, km driven and alerts" },
-      { usage: '/report daily 2025-03-10', does: 'the same for another day' },
+      {
+        usage: '/report daily',
+        does: "today's trips, turnaround per lane, utilization, km, alerts and trucks offline, with a chart",
+      },
+      { usage: '/report daily yesterday', does: 'the same for another day (or `/report daily 2025-03-10`)' },
+      {
+        usage: '/report tat',
+        does: 'turnaround per lane over the last 7 days, e.g. Apapa Port → Ikeja Depot',
+      },
       {
         usage: '/report tat 2025-03-01 2025-03-10',
-        does: 'turnaround per lane, e.g. Apapa Port → Ikeja Depot',
+        does: 'the same from one date to another (one date: that day)',
       },
       { usage: '/report utilization 2025-03-01 2025-03-10', does: 'share of time each truck was on a trip' },
       { usage: '/report help', does: 'this help' },
@@ -70,6 +77,9 @@ export const HELP: Readonly<Record<Command, CommandHelp>> = {
       { usage: '/fleet', does: 'the whole fleet at a glance' },
       { usage: '/report daily', does: "today's report; also `tat` and `utilization`" },
       { usage: '@Watch Tower where is KJA-123XY?', does: 'or just ask in your own words' },
+      { usage: '/watchtower role', does: 'your role: viewer, dispatcher or admin' },
+      { usage: '/watchtower role @ada dispatcher', does: "set someone's role (admins only)" },
+      { usage: '/watchtower roles', does: 'who has which role' },
     ],
   },
 };
