@@ -6,6 +6,7 @@ import { OutboxRelay } from '../../src/bus/outbox-relay.ts';
 import type { RedisBus } from '../../src/bus/redis.ts';
 import { addAlertRoute } from '../../src/db/alert-routes.ts';
 import { insertEvents, type NewEvent } from '../../src/db/events.ts';
+import { updateCurrentLocations } from '../../src/db/positions.ts';
 import { setTripSlackCard } from '../../src/db/trips.ts';
 import { systemActor } from '../../src/fleet/actor.ts';
 import { createGeofence } from '../../src/fleet/geofences.ts';
@@ -13,9 +14,12 @@ import { handleEventsForTrips } from '../../src/fleet/trip-progress.ts';
 import { createTrip, dispatchTrip, getTrip } from '../../src/fleet/trips.ts';
 import { createTruck } from '../../src/fleet/trucks.ts';
 import { EVENTS_STREAM } from '../../src/ingest/streams.ts';
+import { runDelayWatch } from '../../src/jobs/delay-watch.ts';
+import { runOfflineWatch } from '../../src/jobs/offline-watch.ts';
 import { createSlackClient } from '../../src/jobs/slack-poster.ts';
 import { createLogger } from '../../src/log.ts';
 import { createMetrics } from '../../src/metrics.ts';
+import { jobDeps } from '../jobs/deps.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.ts';
 import { connectTestBus } from '../support/redis.ts';
@@ -276,5 +280,61 @@ describe('Slack alerts and trip cards from the event stream', () => {
     expect(card).toHaveLength(1);
     expect(card[0]!.ts).toBe(posted.ts);
     expect(blockText(card[0]!.blocks)).toContain(trip.tripNumber);
+  });
+
+  it("posts the offline watch's alert, and back online when the truck reports again", async () => {
+    const truckId = trucks.get('LND-113AB')!;
+    const lastFix = new Date(Date.now() - 2 * 3600_000);
+    const fix = (fixTime: Date) =>
+      updateCurrentLocations(db.sql, [
+        { truckId, fixTime, lat: 6.5, lng: 3.35, speedKmh: 0, headingDeg: null, ignition: false },
+      ]);
+    await fix(lastFix);
+    await runOfflineWatch(jobDeps(db.sql).deps);
+    relay.nudge();
+    await until('the offline alert', () => fake.messages(DEFAULT).length === 1);
+    expect(fake.messages(DEFAULT)[0]!.text).toMatch(/^LND-113AB is offline: no position for 2 h, last seen/);
+
+    await fix(new Date());
+    await runOfflineWatch(jobDeps(db.sql).deps);
+    relay.nudge();
+    await until('the back-online alert', () => fake.messages(DEFAULT).length === 2);
+    expect(fake.messages(DEFAULT)[1]!.text).toMatch(
+      /^LND-113AB is back online at .* after 2 h without a position/,
+    );
+  });
+
+  it("posts the delay watch's alert in the late trip's card thread", async () => {
+    const trip = await createTrip(db.sql, seeder, {
+      truck: 'LND-114AB',
+      origin: 'Ikeja Depot',
+      destination: 'Apapa Port',
+      eta: new Date(Date.now() - 45 * 60_000).toISOString(),
+    });
+    const client = createSlackClient(
+      {
+        botToken: 'xoxb-test',
+        appToken: undefined,
+        apiUrl: fake.apiUrl,
+        alertsChannel: undefined,
+        reportsChannel: undefined,
+        adminUsers: [],
+      },
+      createLogger('silent'),
+    )!;
+    const card = (await client.chat.postMessage({ channel: 'C0TRIPS002', text: 'card' })) as { ts: string };
+    await setTripSlackCard(db.sql, trip.id, 'C0TRIPS002', card.ts);
+
+    await runDelayWatch(jobDeps(db.sql).deps);
+    relay.nudge();
+    await until('the delay alert', () => fake.messages('C0TRIPS002').length === 2);
+    const alert = fake.messages('C0TRIPS002').find((m) => m.ts !== card.ts)!;
+    expect(alert.thread_ts).toBe(card.ts);
+    expect(alert.text).toMatch(
+      new RegExp(
+        `^${trip.tripNumber} \\(LND-114AB\\) is 45 min past its ETA .* to Apapa Port, still planned`,
+      ),
+    );
+    expect(fake.messages(DEFAULT)).toHaveLength(0);
   });
 });
