@@ -4,20 +4,6 @@ import type { TruckStatus } from './trucks.ts';
 
 // The roster sync's reads and writes on trucks, all inside the sync's one transaction.
 
-export interface RosterTruck {
-  id: string;
-  truckNumber: string;
-  imei: string | null;
-  loconavVehicleId: string | null;
-  company: string | null;
-  fleetManager: string | null;
-  status: TruckStatus;
-  brand: string | null;
-  trailerSize: string | null;
-  operatingLocation: string | null;
-  rosterSeenAt: Date | null;
-}
-
 export interface RosterValues {
   truckNumber: string;
   imei: string | null;
@@ -28,6 +14,12 @@ export interface RosterValues {
   brand: string | null;
   trailerSize: string | null;
   operatingLocation: string | null;
+}
+
+/** A truck as the roster sync compares it: its roster fields, and when a sync last saw it on the sheet. */
+export interface RosterTruck extends RosterValues {
+  id: string;
+  rosterSeenAt: Date | null;
 }
 
 // Any 64-bit number unique to this purpose: two syncs (a replica's and `npm run job`) take turns.

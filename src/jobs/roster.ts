@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { normalizeTruckNumber, type TruckStatus } from '../db/trucks.ts';
+import type { RosterTruck, RosterValues } from '../db/roster.ts';
+import { normalizeTruckNumber } from '../db/trucks.ts';
 
 // The roster sheet, read and compared with the trucks table. Pure: sheets-sync.ts fetches and writes.
 //
@@ -199,21 +200,8 @@ export function parseRoster(values: readonly (readonly unknown[])[], headerRow: 
 // ---------------------------------------------------------------------------------------------------------
 // Comparing with the trucks table
 
-export interface ExistingTruck {
-  id: string;
-  truckNumber: string;
-  imei: string | null;
-  loconavVehicleId: string | null;
-  company: string | null;
-  fleetManager: string | null;
-  status: TruckStatus;
-  brand: string | null;
-  trailerSize: string | null;
-  operatingLocation: string | null;
-  rosterSeenAt: Date | null;
-}
-
-export type TruckFields = Omit<ExistingTruck, 'id' | 'rosterSeenAt'>;
+export type ExistingTruck = RosterTruck;
+export type TruckFields = RosterValues;
 export type Change = { from: string | null; to: string | null };
 
 export interface RosterUpdate {

@@ -90,6 +90,19 @@ describe('Slack alerts and trip cards from the event stream', () => {
     await insertEvents(db.sql, events);
     relay.nudge();
   };
+  /** A Web API client on the fake, for posting a trip's card as the bot would. */
+  const slackClient = () =>
+    createSlackClient(
+      {
+        botToken: 'xoxb-test',
+        appToken: undefined,
+        apiUrl: fake.apiUrl,
+        alertsChannel: undefined,
+        reportsChannel: undefined,
+        adminUsers: [],
+      },
+      createLogger('silent'),
+    )!;
   const posts = (channel: string) =>
     fake.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === channel);
 
@@ -249,17 +262,7 @@ describe('Slack alerts and trip cards from the event stream', () => {
       origin: 'Ikeja Depot',
       destination: 'Apapa Port',
     });
-    const client = createSlackClient(
-      {
-        botToken: 'xoxb-test',
-        appToken: undefined,
-        apiUrl: fake.apiUrl,
-        alertsChannel: undefined,
-        reportsChannel: undefined,
-        adminUsers: [],
-      },
-      createLogger('silent'),
-    )!;
+    const client = slackClient();
     const posted = (await client.chat.postMessage({ channel: 'C0TRIPS001', text: 'card' })) as { ts: string };
     await setTripSlackCard(db.sql, trip.id, 'C0TRIPS001', posted.ts);
     await dispatchTrip(db.sql, seeder, trip.id, {});
@@ -311,17 +314,7 @@ describe('Slack alerts and trip cards from the event stream', () => {
       destination: 'Apapa Port',
       eta: new Date(Date.now() - 45 * 60_000).toISOString(),
     });
-    const client = createSlackClient(
-      {
-        botToken: 'xoxb-test',
-        appToken: undefined,
-        apiUrl: fake.apiUrl,
-        alertsChannel: undefined,
-        reportsChannel: undefined,
-        adminUsers: [],
-      },
-      createLogger('silent'),
-    )!;
+    const client = slackClient();
     const card = (await client.chat.postMessage({ channel: 'C0TRIPS002', text: 'card' })) as { ts: string };
     await setTripSlackCard(db.sql, trip.id, 'C0TRIPS002', card.ts);
 

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { formatClock } from '../../../domain/time.ts';
 import { slackActor } from '../../actor.ts';
 import { showReply, ThreadReply } from '../../conversation.ts';
@@ -7,12 +6,13 @@ import type { BotDeps } from '../../deps.ts';
 import { errorText } from '../../errors.ts';
 import { AGENT_CONFIRM_ACTION, agentPreview } from '../../views/agent-preview.ts';
 import { actorName } from '../../views/format.ts';
+import { type ButtonArgs, readClick } from './click.ts';
 
 // Confirm / Cancel on an agent's preview card: the agent checks who may decide (the asker, a dispatcher or an
 // admin) and whether it expired; the card is redrawn with the decision, and what the agent says next is
 // posted in the thread. Refusals go to the clicker alone.
 
-type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
+type Args = ButtonArgs;
 
 const STATUS_WORD = {
   confirmed: 'confirmed',
@@ -26,15 +26,7 @@ export const agentConfirmAction =
   (deps: BotDeps) =>
   async ({ ack, body, action, client }: Args): Promise<void> => {
     await ack();
-    const user = body.user.id;
-    const channel = body.channel?.id;
-    const card = body.message
-      ? { ts: body.message.ts, threadTs: body.message.thread_ts as string | undefined }
-      : undefined;
-    const tellClicker = async (text: string) => {
-      if (!channel) return;
-      await client.chat.postEphemeral({ channel, user, text, thread_ts: card?.threadTs });
-    };
+    const { user, channel, card, tellClicker } = readClick({ body, client });
     const approve = AGENT_CONFIRM_ACTION.exec(action.action_id)?.[1] === 'yes';
     if (!deps.agent) {
       await tellClicker(

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { isAppError } from '../../../errors.ts';
 import { cancelTrip, getTrip, type TripView, updateTripStatus } from '../../../fleet/trips.ts';
 import { slackActor } from '../../actor.ts';
 import type { BotDeps } from '../../deps.ts';
 import { errorText } from '../../errors.ts';
 import { parseTripStatusValue, tripCard } from '../../views/trip-card.ts';
+import { type ButtonArgs, readClick } from './click.ts';
 
 // A status button on a trip card: the clicker's role decides, the card's version guards against a stale card,
 // and the card is redrawn in place. Whatever is refused is told to the clicker alone.
@@ -15,21 +15,13 @@ import { parseTripStatusValue, tripCard } from '../../views/trip-card.ts';
 
 export const CANCEL_REASON = 'Cancelled from Slack; no reason given';
 
-type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
+type Args = ButtonArgs;
 
 export const tripStatusAction =
   (deps: BotDeps) =>
   async ({ ack, body, action, client, respond }: Args): Promise<void> => {
     await ack();
-    const user = body.user.id;
-    const channel = body.channel?.id;
-    const card = body.message
-      ? { ts: body.message.ts, threadTs: body.message.thread_ts as string | undefined }
-      : undefined;
-    const tellClicker = async (text: string) => {
-      if (!channel) return;
-      await client.chat.postEphemeral({ channel, user, text, thread_ts: card?.threadTs });
-    };
+    const { user, channel, card, tellClicker } = readClick({ body, client });
 
     const value = parseTripStatusValue(action.value);
     if (!value) {
