@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { createAgent } from './agent/agent.ts';
 import { apiAuth } from './api/auth.ts';
 import { responseCache } from './api/cache.ts';
+import { FleetView } from './api/fleet-view.ts';
 import { LiveHub } from './api/live.ts';
 import { openApiRoutes, WEBHOOK_ROUTE_DOC } from './api/openapi.ts';
 import { rateLimit } from './api/rate-limit.ts';
@@ -165,14 +166,19 @@ export async function startWatchTower(config: Config, opts: StartOptions): Promi
       }
       if (hasRole(config, 'api')) {
         const hub = new LiveHub(bus, logger, EVENTS_STREAM);
+        const fleetView = new FleetView(db.sql, logger);
+        hub.onLocations((updates) => fleetView.apply(updates));
         await hub.start();
         parts.push({ name: 'live hub', stop: () => hub.stop() });
+        // Loaded after the hub follows the locations stream, so no move falls between table and stream.
+        await fleetView.start();
+        parts.push({ name: 'fleet view', stop: async () => fleetView.stop() });
         plugins.push(
           apiAuth({ jwtSecret: config.jwtSecret }),
           rateLimit({ kv, perMinute: config.apiRateLimitPerMinute }),
           responseCache({ kv }),
           geofenceRoutes({ sql: db.sql }),
-          truckRoutes({ sql: db.sql }),
+          truckRoutes({ sql: db.sql, near: (q) => fleetView.near(q) }),
           tripRoutes({ sql: db.sql }),
           analyticsRoutes({ sql: db.sql }),
           roleRoutes({ sql: db.sql }),

@@ -62,6 +62,7 @@ export class LiveHub {
   private readonly topics = new Map<string, Set<LiveSocket>>();
   private stopping = false;
   private loops: Promise<void>[] = [];
+  private readonly locationListeners: ((updates: LocationUpdate[]) => void)[] = [];
 
   constructor(
     private readonly bus: Bus,
@@ -80,6 +81,11 @@ export class LiveHub {
       set.delete(socket);
       if (set.size === 0) this.topics.delete(topic);
     };
+  }
+
+  /** Every batch of location updates, whether or not a socket listens (the in-memory fleet view). */
+  onLocations(listener: (updates: LocationUpdate[]) => void): void {
+    this.locationListeners.push(listener);
   }
 
   get subscribers(): number {
@@ -103,16 +109,23 @@ export class LiveHub {
     }
   }
 
+  /** Resolves once both streams are followed from their current end: anything appended later is seen. */
   async start(): Promise<void> {
+    const [locationsAfter, eventsAfter] = await Promise.all(
+      [LOCATIONS_STREAM, this.eventsStream].map((s) => this.bus.lastId(s).catch(() => '$')),
+    );
     this.loops = [
-      this.tailLoop(LOCATIONS_STREAM, (fields) => {
-        for (const u of decodeLocations(fields)) {
+      this.tailLoop(LOCATIONS_STREAM, locationsAfter!, (fields) => {
+        const updates = decodeLocations(fields);
+        for (const listener of this.locationListeners) listener(updates);
+        if (this.topics.size === 0) return;
+        for (const u of updates) {
           const message = { type: 'location', ...u };
           this.publish(`truck:${u.truckId}`, message);
           this.publish('fleet', message);
         }
       }),
-      this.tailLoop(this.eventsStream, (fields) => {
+      this.tailLoop(this.eventsStream, eventsAfter!, (fields) => {
         if (fields.entity_type !== 'trip') return;
         this.publish(`trip:${fields.entity_id}`, {
           type: fields.type,
@@ -125,15 +138,17 @@ export class LiveHub {
     ];
   }
 
-  private async tailLoop(stream: string, handle: (fields: Fields) => void): Promise<void> {
-    let after = await this.bus.lastId(stream).catch(() => '$');
+  private async tailLoop(stream: string, from: string, handle: (fields: Fields) => void): Promise<void> {
+    let after = from;
     while (!this.stopping) {
       try {
         // Nobody listening: keep our place without reading payloads.
         const entries = await this.bus.tail(stream, after, { count: 500, blockMs: 500 });
         for (const e of entries) {
           after = e.id;
-          if (this.topics.size > 0) handle(e.fields);
+          if (this.topics.size > 0 || (stream === LOCATIONS_STREAM && this.locationListeners.length > 0)) {
+            handle(e.fields);
+          }
         }
       } catch (err) {
         if (this.stopping) break;

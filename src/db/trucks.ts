@@ -271,3 +271,28 @@ export async function registerUnknownTrucks(
     return inserted;
   });
 }
+
+export interface CurrentLocation {
+  truckId: string;
+  truckNumber: string;
+  lat: number;
+  lng: number;
+  lastFixAt: Date | null;
+  speedKmh: number | null;
+}
+
+/** Every truck's current location (trucks that never reported are left out): the API's in-memory fleet view. */
+export async function listCurrentLocations(sql: Q): Promise<CurrentLocation[]> {
+  const rows = await sql`
+    select id, truck_number, last_fix_at, last_speed_kmh,
+           st_y(last_location::geometry) as lat, st_x(last_location::geometry) as lng
+    from trucks where last_location is not null`;
+  return rows.map((r) => ({
+    truckId: r.id as string,
+    truckNumber: r.truck_number as string,
+    lat: Number(r.lat),
+    lng: Number(r.lng),
+    lastFixAt: (r.last_fix_at as Date | null) ?? null,
+    speedKmh: nullableNumber(r.last_speed_kmh),
+  }));
+}

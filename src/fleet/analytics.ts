@@ -283,8 +283,16 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 }
 
 /** Trucks whose last fix is within the radius of a point, nearest first, with the distance in metres. */
-export async function trucksNear(sql: Sql, actor: Actor, input: unknown): Promise<db.TruckNear[]> {
+/** Where "near" is answered from: the database by default, or the API's in-memory fleet view. */
+export type NearSource = (q: { lat: number; lng: number; radiusM: number; limit: number }) => db.TruckNear[];
+
+export async function trucksNear(
+  sql: Sql,
+  actor: Actor,
+  input: unknown,
+  source?: NearSource,
+): Promise<db.TruckNear[]> {
   requireRole(actor, 'viewer', 'find trucks near a place');
   const q = parseOrThrow(trucksNearSchema, input, 'location query');
-  return db.trucksNear(sql, q);
+  return source ? source(q) : db.trucksNear(sql, q);
 }

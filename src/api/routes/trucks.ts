@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { TruckNear } from '../../db/analytics.ts';
 import type { Sql } from '../../db/client.ts';
 import type { TruckLocation, TruckRow } from '../../db/trucks.ts';
-import { trucksNear, trucksNearQuerySchema } from '../../fleet/analytics.ts';
+import { type NearSource, trucksNear, trucksNearQuerySchema } from '../../fleet/analytics.ts';
 import {
   createTruck,
   createTruckSchema,
@@ -120,7 +120,7 @@ export const TRUCK_ROUTE_DOCS: RouteDoc[] = [
   },
 ];
 
-export function truckRoutes(deps: { sql: Sql }) {
+export function truckRoutes(deps: { sql: Sql; near?: NearSource }) {
   const { sql } = deps;
   return async (app: FastifyInstance) => {
     app.get<{ Querystring: Record<string, unknown> }>('/api/v1/trucks', async (req) => {
@@ -139,12 +139,12 @@ export function truckRoutes(deps: { sql: Sql }) {
     // by URL; a truck numbered NEAR is still reachable by its uuid.
     app.get<{ Querystring: Record<string, unknown> }>('/api/v1/trucks/near', async (req) => {
       const q = parseOrThrow(trucksNearQuerySchema, req.query ?? {}, 'location query');
-      const trucks = await trucksNear(sql, requestActor(req), {
-        lat: q.lat,
-        lng: q.lng,
-        radiusM: q.radius,
-        limit: q.limit,
-      });
+      const trucks = await trucksNear(
+        sql,
+        requestActor(req),
+        { lat: q.lat, lng: q.lng, radiusM: q.radius, limit: q.limit },
+        deps.near,
+      );
       return { center: { lat: q.lat, lng: q.lng }, radius_m: q.radius, trucks: trucks.map(renderTruckNear) };
     });
 

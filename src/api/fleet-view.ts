@@ -1,0 +1,122 @@
+import type { TruckNear } from '../db/analytics.ts';
+import type { Sql } from '../db/client.ts';
+import { type CurrentLocation, listCurrentLocations } from '../db/trucks.ts';
+import { haversineM, METRES_PER_DEGREE } from '../domain/geo.ts';
+import type { Logger } from '../log.ts';
+import type { LocationUpdate } from './live.ts';
+
+// "Trucks near a point" from memory instead of PostGIS: the fleet's current locations (thousands of points)
+// scanned per request in tens of microseconds, where a spatial query costs the database about a millisecond
+// and caps the API at a few hundred such requests a second on this machine.
+//
+// It starts from the trucks table and follows the locations stream the position writer publishes after each
+// commit (the same stream the live WebSocket pushes come from), newest fix wins; it reloads from the table
+// every minute, which also picks up renamed trucks and anything a stream trim dropped. Distances are on the
+// sphere, as the PostGIS query measures them (st_distance(…, false)); ties are ordered by truck number.
+
+interface Point {
+  truckNumber: string;
+  lat: number;
+  lng: number;
+  /** ms since epoch; NaN when unknown */
+  fixMs: number;
+  speedKmh: number | null;
+}
+
+export class FleetView {
+  private readonly trucks = new Map<string, Point>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly logger: Logger,
+    private readonly reloadEveryMs = 60_000,
+  ) {}
+
+  /** Loads the table; call after the stream is being followed, so nothing falls between the two. */
+  async start(): Promise<void> {
+    await this.reload();
+    this.timer = setInterval(() => {
+      this.reload().catch((err: unknown) =>
+        this.logger.warn({ err: (err as Error).message }, 'fleet view reload failed; keeping the last one'),
+      );
+    }, this.reloadEveryMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  get size(): number {
+    return this.trucks.size;
+  }
+
+  async reload(): Promise<void> {
+    for (const l of await listCurrentLocations(this.sql)) this.put(l.truckId, fromRow(l), true);
+  }
+
+  /** Moves trucks to their new fixes; an older fix than the one held changes nothing. */
+  apply(updates: readonly LocationUpdate[]): void {
+    for (const u of updates) {
+      this.put(u.truckId, {
+        truckNumber: u.truckNumber,
+        lat: u.lat,
+        lng: u.lng,
+        fixMs: Date.parse(u.fixTime),
+        speedKmh: u.speedKmh,
+      });
+    }
+  }
+
+  near(q: { lat: number; lng: number; radiusM: number; limit: number }): TruckNear[] {
+    // A box around the circle first (degrees of latitude are the same everywhere; of longitude, narrower
+    // away from the equator), then the exact distance for what is inside it.
+    const dLat = q.radiusM / METRES_PER_DEGREE + 1e-9;
+    const cos = Math.cos((q.lat * Math.PI) / 180);
+    const dLng = cos > 1e-6 ? dLat / cos : 360;
+    const hits: TruckNear[] = [];
+    for (const [truckId, p] of this.trucks) {
+      if (Math.abs(p.lat - q.lat) > dLat) continue;
+      const lngGap = Math.abs(p.lng - q.lng);
+      if (Math.min(lngGap, 360 - lngGap) > dLng) continue;
+      const distanceM = haversineM(q.lat, q.lng, p.lat, p.lng);
+      if (distanceM > q.radiusM) continue;
+      hits.push({
+        truckId,
+        truckNumber: p.truckNumber,
+        lat: p.lat,
+        lng: p.lng,
+        distanceM,
+        lastFixAt: Number.isNaN(p.fixMs) ? null : new Date(p.fixMs),
+        speedKmh: p.speedKmh,
+      });
+    }
+    hits.sort(
+      (a, b) =>
+        a.distanceM - b.distanceM ||
+        (a.truckNumber < b.truckNumber ? -1 : a.truckNumber > b.truckNumber ? 1 : 0),
+    );
+    return hits.slice(0, q.limit);
+  }
+
+  private put(truckId: string, next: Point, fromTable = false): void {
+    const held = this.trucks.get(truckId);
+    // The table may be a moment behind the stream: it never moves a truck back, but its number is the truth.
+    if (held && next.fixMs < held.fixMs) {
+      if (fromTable) held.truckNumber = next.truckNumber;
+      return;
+    }
+    this.trucks.set(truckId, next);
+  }
+}
+
+function fromRow(l: CurrentLocation): Point {
+  return {
+    truckNumber: l.truckNumber,
+    lat: l.lat,
+    lng: l.lng,
+    fixMs: l.lastFixAt ? l.lastFixAt.getTime() : Number.NaN,
+    speedKmh: l.speedKmh,
+  };
+}
