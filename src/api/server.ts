@@ -3,11 +3,13 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
+  type FastifyReply,
   LogController,
 } from 'fastify';
 import type { Bus } from '../bus/types.ts';
 import type { Db } from '../db/client.ts';
 import { AppError, isAppError } from '../errors.ts';
+import { findUnstorableText, UNSTORABLE_TEXT_MESSAGE } from '../fleet/validation.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -22,12 +24,18 @@ export interface HttpDeps {
   bodyLimit?: number;
   /** True once shutdown began: /readyz turns 503 so load balancers stop sending work. */
   isDraining?: () => boolean;
+  /** How long a client may take to send a whole request, and a socket may sit idle (tests shorten them). */
+  timeouts?: { requestMs?: number; idleMs?: number };
 }
+
+export const REQUEST_TIMEOUT_MS = 30_000;
+export const IDLE_TIMEOUT_MS = 60_000;
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /** Builds the HTTP server without listening, so tests can `inject` and main can `listen`. */
 export async function build(deps: HttpDeps): Promise<FastifyInstance> {
+  const requestTimeout = deps.timeouts?.requestMs ?? REQUEST_TIMEOUT_MS;
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.bodyLimit ?? 1024 * 1024,
@@ -37,9 +45,26 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     logController: new LogController({ disableRequestLogging: true }),
-    // A slow or stalled body must not hold a socket forever.
-    requestTimeout: 30_000,
-    connectionTimeout: 60_000,
+    // A slow or stalled body must not hold a socket forever: the whole request within requestTimeout (else
+    // 408 and close), and no socket idle past connectionTimeout.
+    requestTimeout,
+    connectionTimeout: deps.timeouts?.idleMs ?? IDLE_TIMEOUT_MS,
+    http: {
+      // Given to http.createServer too: set only afterwards (all fastify does), it leaves Node's headersTimeout
+      // at 60 s, above requestTimeout, and Node then never times out a request whose body trickles in.
+      requestTimeout,
+      // Node looks for expired requests on this interval, 30 s by default: a stalled body could then hold
+      // its socket for up to twice requestTimeout.
+      connectionsCheckingInterval: Math.max(50, Math.floor(requestTimeout / 4)),
+    },
+    // What fastify refuses before routing (a path that is not valid percent-encoding, a path parameter over
+    // maxParamLength) answers in our error shape too, instead of fastify's own.
+    frameworkErrors: (err, _req, frameworkReply) => {
+      const mapped = toAppError(err);
+      const reply = frameworkReply as FastifyReply;
+      (reply as unknown as { errorCode?: string }).errorCode = mapped.code;
+      reply.code(mapped.status).send({ error: { code: mapped.code, message: mapped.message } });
+    },
   });
   let closing = false;
   // Before the server stops listening, so /readyz is already 503 while in-flight requests finish.
@@ -50,6 +75,13 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
+  });
+
+  // Refused at the door, naming where, rather than failing in PostgreSQL as a 500 (NUL) or being stored
+  // altered (an unpaired surrogate): every route's path, query and parsed JSON body.
+  app.addHook('preValidation', async (req) => {
+    const where = findUnstorableText({ params: req.params, query: req.query, body: req.body });
+    if (where) throw new AppError('WT_VALIDATION', `${where}: ${UNSTORABLE_TEXT_MESSAGE}`);
   });
 
   // A keep-alive connection whose request finishes after shutdown began would hold the server open until

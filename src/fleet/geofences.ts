@@ -14,7 +14,7 @@ import { boundarySchema } from '../domain/geofence-shape.ts';
 import { AppError } from '../errors.ts';
 import { type Actor, requireRole } from './actor.ts';
 import { levenshtein } from './trucks.ts';
-import { objectErrors, parseOrThrow } from './validation.ts';
+import { isStorableText, objectErrors, parseOrThrow } from './validation.ts';
 
 // Geofence use cases, the same for REST, Slack, the agent and jobs. Viewers read; dispatchers and admins
 // draw, change and remove fences (they are the ones who know where a client's gate is).
@@ -84,9 +84,11 @@ function notFound(key: string): AppError {
 /** A live geofence by id or by name (any case); 404 otherwise. */
 async function findLive(sql: Sql | TxSql, key: string, forUpdate = false): Promise<GeofenceRow> {
   const trimmed = key.trim();
-  const row = isUuid(trimmed)
-    ? await db.getGeofenceById(sql, trimmed, { forUpdate })
-    : await db.findGeofenceByName(sql, trimmed);
+  const row = !isStorableText(trimmed)
+    ? undefined
+    : isUuid(trimmed)
+      ? await db.getGeofenceById(sql, trimmed, { forUpdate })
+      : await db.findGeofenceByName(sql, trimmed);
   if (!row?.active) throw notFound(key);
   // A name lookup does not lock; take the lock by id now that we know it.
   return forUpdate && !isUuid(trimmed)
@@ -319,9 +321,11 @@ export function rankPlaces<C extends PlaceCandidate>(
 export async function findPlace(sql: Sql, actor: Actor, place: string): Promise<GeofenceRow> {
   requireRole(actor, 'viewer', 'look places up');
   const trimmed = place.trim();
-  const exact = isUuid(trimmed)
-    ? await db.getGeofenceById(sql, trimmed)
-    : await db.findGeofenceByName(sql, trimmed);
+  const exact = !isStorableText(trimmed)
+    ? undefined
+    : isUuid(trimmed)
+      ? await db.getGeofenceById(sql, trimmed)
+      : await db.findGeofenceByName(sql, trimmed);
   if (exact?.active) return exact;
   const names = await db.liveGeofenceNames(sql);
   const ranked = rankPlaces(trimmed, names);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_PAGE, objectErrors, pageFields, parseOrThrow } from './validation.ts';
+import { isStorableText, MAX_PAGE, objectErrors, pageFields, parseOrThrow } from './validation.ts';
 
 export { MAX_PAGE };
 
@@ -269,7 +269,7 @@ async function mapTruckBusy<T>(
 }
 
 async function findTrip(sql: Sql | TxSql, key: string): Promise<TripRow> {
-  const trip = await db.getTrip(sql, key);
+  const trip = isStorableText(key) ? await db.getTrip(sql, key) : undefined;
   if (!trip) throw tripNotFound(key);
   return trip;
 }
@@ -280,7 +280,11 @@ function assertVersion(trip: TripRow, expected: number | undefined): void {
 
 async function findGeofence(sql: Sql, field: string, key: string): Promise<GeofenceRow> {
   const trimmed = key.trim();
-  const row = isUuid(trimmed) ? await getGeofenceById(sql, trimmed) : await findGeofenceByName(sql, trimmed);
+  const row = !isStorableText(trimmed)
+    ? undefined
+    : isUuid(trimmed)
+      ? await getGeofenceById(sql, trimmed)
+      : await findGeofenceByName(sql, trimmed);
   if (!row?.active) {
     throw new AppError(
       'WT_GEOFENCE_NOT_FOUND',

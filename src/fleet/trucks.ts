@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_PAGE, objectErrors, pageFields, parseOrThrow } from './validation.ts';
+import { isStorableText, MAX_PAGE, objectErrors, pageFields, parseOrThrow } from './validation.ts';
 
 export { MAX_PAGE };
 
@@ -101,7 +101,9 @@ export function closeTruckNumbers(
 }
 
 async function truckNotFound(sql: Sql, key: string): Promise<AppError> {
-  const suggestions = closeTruckNumbers(key, await db.truckNumberCandidates(sql, key));
+  const suggestions = isStorableText(key)
+    ? closeTruckNumbers(key, await db.truckNumberCandidates(sql, key))
+    : [];
   const hint =
     suggestions.length > 0
       ? ` Did you mean ${suggestions.join(suggestions.length === 2 ? ' or ' : ', ')}?`
@@ -112,7 +114,7 @@ async function truckNotFound(sql: Sql, key: string): Promise<AppError> {
 }
 
 async function findTruck(sql: Sql, key: string): Promise<TruckRow> {
-  const truck = await db.getTruck(sql, key);
+  const truck = isStorableText(key) ? await db.getTruck(sql, key) : undefined;
   if (!truck) throw await truckNotFound(sql, key);
   return truck;
 }

@@ -64,3 +64,55 @@ export const pageFields = {
     .min(0, { error: offsetError })
     .default(0),
 };
+
+/**
+ * Text PostgreSQL cannot keep as sent: NUL, which `text` and `jsonb` refuse outright (a 500 had it got that far),
+ * and an unpaired UTF-16 surrogate, which would be stored silently as U+FFFD.
+ */
+export const UNSTORABLE_TEXT =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is what it is for.
+  /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+export const UNSTORABLE_TEXT_MESSAGE = 'text must not contain NUL characters or unpaired surrogates';
+
+/**
+ * False for a key no row can be named by (see UNSTORABLE_TEXT): a lookup answers "not found" for it without
+ * asking PostgreSQL, which would fail the query instead.
+ */
+export const isStorableText = (s: string): boolean => !UNSTORABLE_TEXT.test(s);
+
+interface Visit {
+  value: unknown;
+  parent: Visit | undefined;
+  key: string | number | undefined;
+}
+
+function pathOf(visit: Visit): string {
+  const keys: (string | number)[] = [];
+  for (let v: Visit | undefined = visit; v?.key !== undefined; v = v.parent) keys.push(v.key);
+  return fieldPath(keys.reverse());
+}
+
+/**
+ * Where in `value` the first string (or object key) PostgreSQL cannot keep is, e.g. `body.company`; undefined
+ * when there is none. Walks without recursion, so a body nested 100,000 arrays deep cannot overflow the stack.
+ */
+export function findUnstorableText(value: unknown): string | undefined {
+  const stack: Visit[] = [{ value, parent: undefined, key: undefined }];
+  while (stack.length > 0) {
+    const visit = stack.pop()!;
+    const v = visit.value;
+    if (typeof v === 'string') {
+      if (UNSTORABLE_TEXT.test(v)) return pathOf(visit) || 'value';
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], parent: visit, key: i });
+    } else if (typeof v === 'object' && v !== null && !ArrayBuffer.isView(v)) {
+      for (const [key, child] of Object.entries(v)) {
+        const visitChild = { value: child, parent: visit, key };
+        if (UNSTORABLE_TEXT.test(key)) return pathOf(visitChild);
+        stack.push(visitChild);
+      }
+    }
+  }
+  return undefined;
+}

@@ -16,6 +16,7 @@ import {
   localToUtcCached,
   toLocal,
 } from '../domain/time.ts';
+import { UNSTORABLE_TEXT } from '../fleet/validation.ts';
 
 export interface NormalizedFix {
   imei?: string;
@@ -117,8 +118,19 @@ function optional<T>(coerce: Coercer<T>): Coercer<T | null> {
 
 const latitude = number(-90, 90, 'a latitude from -90 to 90');
 const longitude = number(-180, 180, 'a longitude from -180 to 180');
-const speed = optional(number(0, 1000, 'a speed in km/h from 0 to 1000'));
-const heading = optional(number(0, 360, 'an orientation in degrees from 0 to 360'));
+/**
+ * A reading stored as PostgreSQL `real`, to a thousandth: 3e-267 km/h is a valid double that `real` refuses
+ * as out of range, and one such fix would fail its whole batch in the position writer.
+ */
+function measure(coerce: Coercer<number>): Coercer<number> {
+  return (v) => {
+    const n = coerce(v);
+    return n instanceof Expected ? n : Math.round(n * 1000) / 1000;
+  };
+}
+
+const speed = optional(measure(number(0, 1000, 'a speed in km/h from 0 to 1000')));
+const heading = optional(measure(number(0, 360, 'an orientation in degrees from 0 to 360')));
 
 const TRUE_WORDS = new Set(['1', 'true']);
 const FALSE_WORDS = new Set(['0', 'false']);
@@ -141,11 +153,15 @@ const flag: Coercer<boolean> = (v) => {
   return b === null ? false : b;
 };
 
+// A device named with text PostgreSQL cannot keep (NUL, an unpaired surrogate) is refused here, instead of
+// failing the position writer's whole batch and the good fixes acknowledged with it.
+const unstorable = new Expected('text without NUL characters or unpaired surrogates');
+
 const imei: Coercer<string | null> = (v) => {
   if (absent(v)) return null;
   if (typeof v === 'string') {
     const trimmed = v.trim();
-    if (trimmed !== '') return trimmed;
+    if (trimmed !== '') return UNSTORABLE_TEXT.test(trimmed) ? unstorable : trimmed;
   }
   // A JSON number has already lost any leading zero (LocoNav's own sample IMEI starts with 0), and nothing
   // can restore it here; keep what arrived so the device is at least findable by its digits.
@@ -171,14 +187,15 @@ const vehicleNumber: Coercer<string | null> = (v) => {
   if (absent(v)) return null;
   if (typeof v === 'string' || (typeof v === 'number' && Number.isSafeInteger(v))) {
     const plate = normalizeVehicleNumber(String(v));
-    return plate === '' ? null : plate;
+    if (plate === '') return null;
+    return isPlateAsWritten(plate) || !UNSTORABLE_TEXT.test(plate) ? plate : unstorable;
   }
   return new Expected('a vehicle number as a string');
 };
 
 const idString: Coercer<string | null> = (v) => {
   if (absent(v)) return null;
-  if (typeof v === 'string') return v.trim();
+  if (typeof v === 'string') return UNSTORABLE_TEXT.test(v) ? unstorable : v.trim();
   if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
   return new Expected('an integer or a string');
 };

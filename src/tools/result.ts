@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { isAppError } from '../errors.ts';
-import { describeIssue } from '../fleet/validation.ts';
+import { describeIssue, findUnstorableText, UNSTORABLE_TEXT_MESSAGE } from '../fleet/validation.ts';
 import type { Logger } from '../log.ts';
 import type { FleetTool, ToolContext, ToolResult } from './types.ts';
 
@@ -48,6 +48,17 @@ export function argumentError(toolName: string, error: z.ZodError): ToolFailure 
   };
 }
 
+/** Arguments PostgreSQL could not keep as sent (NUL, unpaired surrogates), refused before any use case runs. */
+function unstorableArgument(toolName: string, args: unknown): ToolFailure | undefined {
+  const where = findUnstorableText(args);
+  if (!where) return undefined;
+  return {
+    ok: false,
+    error: `Invalid arguments for ${toolName}: ${where}: ${UNSTORABLE_TEXT_MESSAGE}`,
+    hint: 'Fix the arguments named and call the tool again; ask the user for anything you do not know.',
+  };
+}
+
 export interface CallOptions {
   log?: Pick<Logger, 'error'>;
 }
@@ -59,6 +70,8 @@ export async function callTool(
   ctx: ToolContext,
   opts: CallOptions = {},
 ): Promise<ToolResult> {
+  const unstorable = unstorableArgument(tool.name, args);
+  if (unstorable) return unstorable;
   const parsed = tool.input.safeParse(args ?? {});
   if (!parsed.success) return argumentError(tool.name, parsed.error);
   try {
@@ -81,6 +94,8 @@ export async function previewTool(
   args: unknown,
   ctx: ToolContext,
 ): Promise<{ ok: true; preview: string } | ToolFailure> {
+  const unstorable = unstorableArgument(tool.name, args);
+  if (unstorable) return unstorable;
   const parsed = tool.input.safeParse(args ?? {});
   if (!parsed.success) return argumentError(tool.name, parsed.error);
   if (!tool.preview) return { ok: true, preview: `Run ${tool.name}` };
