@@ -3,6 +3,7 @@
 import { startWatchTower } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './log.ts';
+import { startTelemetry } from './telemetry.ts';
 
 let config: ReturnType<typeof loadConfig>;
 try {
@@ -16,6 +17,7 @@ try {
 }
 
 const logger = createLogger(config.logLevel);
+const telemetry = startTelemetry(config, logger);
 const watchTower = await startWatchTower(config, { logger }).catch((err) => {
   logger.fatal({ err }, 'Watch Tower could not start');
   process.exit(1);
@@ -32,6 +34,7 @@ async function shutdown(signal: string) {
   }, config.shutdownTimeoutMs);
   deadline.unref();
   await watchTower.stop();
+  await telemetry.shutdown();
   logger.info('stopped cleanly');
   process.exit(0);
 }

@@ -1,8 +1,10 @@
+import { SpanKind } from '@opentelemetry/api';
 import { pgArray } from '../db/arrays.ts';
 import type { Sql } from '../db/client.ts';
 import type { StoredEvent } from '../db/events.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
+import { correlationAttributes, withSpan } from '../telemetry.ts';
 import { sleep } from './consumer.ts';
 import type { Bus, Fields } from './types.ts';
 
@@ -58,21 +60,33 @@ export class OutboxRelay {
         order by id limit ${this.o.batchSize ?? 500}
         for update skip locked`;
       if (rows.length === 0) return 0;
-      await bus.appendMany(
-        stream,
-        rows.map((r) => ({
-          id: String(r.id),
-          event_id: r.event_id,
-          type: r.type,
-          entity_type: r.entity_type,
-          entity_id: r.entity_id,
-          payload: JSON.stringify(r.payload),
-          correlation_id: r.correlation_id ?? '',
-          actor: r.actor ?? '',
-          occurred_at: (r.occurred_at as Date).toISOString(),
-        })),
+      // One PRODUCER span per batch published; the events' correlation ids tie it to their requests.
+      await withSpan(
+        `${stream} publish`,
+        {
+          kind: SpanKind.PRODUCER,
+          attributes: { 'messaging.destination.name': stream, 'messaging.batch.message_count': rows.length },
+        },
+        async (span) => {
+          if (span.isRecording())
+            span.setAttributes(correlationAttributes(rows.map((r) => r.correlation_id)));
+          await bus.appendMany(
+            stream,
+            rows.map((r) => ({
+              id: String(r.id),
+              event_id: r.event_id,
+              type: r.type,
+              entity_type: r.entity_type,
+              entity_id: r.entity_id,
+              payload: JSON.stringify(r.payload),
+              correlation_id: r.correlation_id ?? '',
+              actor: r.actor ?? '',
+              occurred_at: (r.occurred_at as Date).toISOString(),
+            })),
+          );
+          await tx`update events set published_at = now() where id = any(${pgArray(rows.map((r) => Number(r.id)))}::bigint[])`;
+        },
       );
-      await tx`update events set published_at = now() where id = any(${pgArray(rows.map((r) => Number(r.id)))}::bigint[])`;
       this.o.metrics?.eventsRelayed.inc(rows.length);
       // Bounded: consumers more than this far behind read the rest from the events table.
       if (++this.batches % 100 === 0) await bus.trim(stream, this.o.maxLen ?? 100_000);

@@ -6,7 +6,8 @@ import { INITIAL_PRESENCE, type PresenceState, step } from '../domain/geofence-p
 import { uuidFromText } from '../domain/ids.ts';
 import type { QualityOptions } from '../domain/position-quality.ts';
 import type { Metrics } from '../metrics.ts';
-import { decodeBatch } from './codec.ts';
+import { traceBatch } from '../telemetry.ts';
+import { decodeBatch, type ShardBatch } from './codec.ts';
 import { FixGate } from './fix-gate.ts';
 import type { GeofenceCatalog } from './geofence-catalog.ts';
 import type { TruckDirectory } from './truck-directory.ts';
@@ -46,6 +47,15 @@ export function geofenceWatcher(deps: GeofenceWatcherDeps) {
   return async function watchGeofences(entries: StreamEntry[]): Promise<void> {
     const batches = entries.map((e) => decodeBatch(e.fields));
     if (batches.every((b) => b.fixes.length === 0)) return;
+    await traceBatch(
+      'geofence-watcher',
+      entries,
+      batches.map((b) => b.requestId),
+      () => watch(batches),
+    );
+  };
+
+  async function watch(batches: ShardBatch[]): Promise<void> {
     const trucks = await deps.directory.resolve(
       batches.flatMap((b) => b.fixes),
       batches[0]?.requestId,
@@ -135,5 +145,5 @@ export function geofenceWatcher(deps: GeofenceWatcherDeps) {
     }
     for (const c of changes) deps.metrics.geofenceTransitions.inc({ type: c.type });
     deps.onTransitions?.();
-  };
+  }
 }

@@ -6,7 +6,8 @@ import { uuidFromText } from '../domain/ids.ts';
 import { type OverspeedOptions, type OverspeedRun, OverspeedTracker } from '../domain/overspeed.ts';
 import type { QualityOptions } from '../domain/position-quality.ts';
 import type { Metrics } from '../metrics.ts';
-import { decodeBatch } from './codec.ts';
+import { traceBatch } from '../telemetry.ts';
+import { decodeBatch, type ShardBatch } from './codec.ts';
 import { FixGate, type GateOutcome } from './fix-gate.ts';
 import type { NormalizedAlert } from './loconav.ts';
 import type { TruckDirectory, TruckRef } from './truck-directory.ts';
@@ -43,6 +44,15 @@ export function positionWriter(deps: PositionWriterDeps) {
 
   return async function writePositions(entries: StreamEntry[]): Promise<void> {
     const batches = entries.map((e) => decodeBatch(e.fields));
+    await traceBatch(
+      'position-writer',
+      entries,
+      batches.map((b) => b.requestId),
+      () => write(batches),
+    );
+  };
+
+  async function write(batches: ShardBatch[]): Promise<void> {
     const trucks = await deps.directory.resolve(
       batches.flatMap((b) => [...b.fixes, ...b.alerts.map((a) => ({ vehicleNumber: a.vehicleNumber }))]),
       batches[0]?.requestId,
@@ -113,7 +123,7 @@ export function positionWriter(deps: PositionWriterDeps) {
         .onMoved([...latest].map(([id, row]) => ({ truck: trucks.byId(id)!, row })))
         .catch(() => undefined);
     }
-  };
+  }
 }
 
 function overspeedEvent(

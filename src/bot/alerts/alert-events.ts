@@ -16,6 +16,8 @@ export interface Delivery {
   channel: string;
   threadTs?: string;
   alert: AlertItem;
+  /** The event's correlation id (the webhook request it follows from), for the trace of the post. */
+  correlationId?: string;
 }
 
 export const ALERT_EVENT_TYPES = [
@@ -142,9 +144,12 @@ export async function deliveriesFor(
     drafted.map(({ d }) => d.route),
   );
   return drafted.flatMap(({ event, d }, i) => {
-    if (d.thread)
-      return [{ eventId: event.eventId, channel: d.thread.channel, threadTs: d.thread.ts, alert: d.alert }];
+    const correlationId = event.correlationId ?? undefined;
+    if (d.thread) {
+      const { channel, ts: threadTs } = d.thread;
+      return [{ eventId: event.eventId, channel, threadTs, alert: d.alert, correlationId }];
+    }
     const routed = channels[i]!.length > 0 ? channels[i]! : defaultChannel ? [defaultChannel] : [];
-    return routed.map((channel) => ({ eventId: event.eventId, channel, alert: d.alert }));
+    return routed.map((channel) => ({ eventId: event.eventId, channel, alert: d.alert, correlationId }));
   });
 }

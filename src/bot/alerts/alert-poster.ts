@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SpanKind } from '@opentelemetry/api';
 import type { Kv } from '../../bus/kv.ts';
 import type { Logger } from '../../log.ts';
+import { correlationAttributes, withSpan } from '../../telemetry.ts';
 import { alertDigest, alertMessage } from '../views/alert.ts';
 import type { Message } from '../views/format.ts';
 import type { Delivery } from './alert-events.ts';
@@ -83,13 +85,25 @@ export class AlertPoster {
               { channel, now: this.now() },
             );
       await this.takeSlot(channel);
-      await this.o.client.chat.postMessage({
-        channel,
-        ...(threadTs ? { thread_ts: threadTs } : {}),
-        text: message.text,
-        blocks: message.blocks,
-        unfurl_links: false,
-      });
+      // The end of a trace that began at the webhook: the span carries the alerts' correlation ids.
+      await withSpan(
+        'slack chat.postMessage',
+        {
+          kind: SpanKind.CLIENT,
+          attributes: { 'watchtower.slack.channel': channel, 'watchtower.alerts': group.length },
+        },
+        async (span) => {
+          if (span.isRecording())
+            span.setAttributes(correlationAttributes(group.map((d) => d.correlationId)));
+          await this.o.client.chat.postMessage({
+            channel,
+            ...(threadTs ? { thread_ts: threadTs } : {}),
+            text: message.text,
+            blocks: message.blocks,
+            unfurl_links: false,
+          });
+        },
+      );
       await Promise.all(
         group.map((d) => this.o.kv.set(`${SENT_PREFIX}${d.eventId}:${channel}`, '1', this.rememberMs)),
       );
