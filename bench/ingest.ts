@@ -271,12 +271,18 @@ async function main() {
   });
   const lagRequests = Math.min(1000, (PHASE_MS / 1000) * 100);
   const received: Record<string, number> = {};
+  // When the relay put the event on the stream (a Redis stream id starts with its append time in ms): splits
+  // the lag into webhook → event published, and published → read.
+  const published: Record<string, number> = {};
   let reading = true;
   const reader = (async () => {
     while (reading) {
       for (const e of await wt.bus.read(EVENTS_STREAM, 'bench', 'bench', { count: 1000, blockMs: 100 })) {
         if (e.fields.type === 'geofence.entered' && e.fields.correlation_id)
-          received[e.fields.correlation_id] ??= Date.now();
+          if (!(e.fields.correlation_id in received)) {
+            received[e.fields.correlation_id] = Date.now();
+            published[e.fields.correlation_id] = Number(e.id.split('-')[0]);
+          }
       }
     }
   })();
@@ -296,6 +302,9 @@ async function main() {
   await reader;
   const lags = Object.entries(d.sentAt ?? {}).flatMap(([rid, at]) =>
     received[rid] ? [received[rid]! - at] : [],
+  );
+  const publishLags = Object.entries(d.sentAt ?? {}).flatMap(([rid, at]) =>
+    published[rid] ? [published[rid]! - at] : [],
   );
   await wt.stop();
   await consumers.stop();
@@ -333,6 +342,8 @@ async function main() {
     lag_p99_ms: Math.round(percentile(lags, 99)),
     lag_p50_ms: Math.round(percentile(lags, 50)),
     lag_events: lags.length,
+    lag_to_publish_p50_ms: Math.round(percentile(publishLags, 50)),
+    lag_to_publish_p99_ms: Math.round(percentile(publishLags, 99)),
     e2e_positions: stored,
     e2e_seconds: Number(e2eSeconds.toFixed(1)),
     failed_requests: a.failed + b.failed + b50.failed + c.failed + d.failed,

@@ -26,6 +26,7 @@ import { getTrip } from './db/trips.ts';
 import { bootstrapAdmins } from './fleet/roles.ts';
 import { handleEventsForTrips } from './fleet/trip-progress.ts';
 import { type Ingest, newReplicaId, startIngest } from './ingest/index.ts';
+import { startSpool } from './ingest/spool.ts';
 import { EVENTS_STREAM } from './ingest/streams.ts';
 import { webhookRoutes } from './ingest/webhook.ts';
 import { cacheInvalidation, startEventConsumers } from './jobs/event-consumers.ts';
@@ -84,7 +85,12 @@ export async function startWatchTower(config: Config, opts: StartOptions): Promi
 
   try {
     const metrics = createMetrics();
-    const db = await createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+    const db = await createDb({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      logger,
+      stuckAfterMs: config.databaseStuckAfterMs,
+    });
     parts.push({ name: 'database', stop: () => db.close() });
     await migrate(db.sql, logger);
     // Always built: without OPENAI_API_KEY it answers in limited mode (the router) and says so.
@@ -148,9 +154,17 @@ export async function startWatchTower(config: Config, opts: StartOptions): Promi
       parts.push({ name: 'consumers', stop: () => started.stop() });
     }
 
+    // Degraded intake: with Redis down the webhook spools to PostgreSQL, drained once Redis is back.
+    const spool =
+      hasRole(config, 'webhook') && bus.kind === 'redis'
+        ? startSpool({ sql: db.sql, bus, kv, logger, metrics })
+        : undefined;
+    if (spool) parts.push({ name: 'webhook spool drainer', stop: () => spool.stop() });
+
     let http: FastifyInstance | undefined;
     let url: string | undefined;
-    if (hasRole(config, 'webhook') || hasRole(config, 'api')) {
+    // Every role serves /healthz, /readyz and /metrics (probes, scraping); webhook and API routes by role.
+    {
       const plugins = [];
       if (hasRole(config, 'webhook')) {
         plugins.push(
@@ -161,6 +175,7 @@ export async function startWatchTower(config: Config, opts: StartOptions): Promi
             auth: loconav,
             timeZone: config.loconav.timeZone,
             shards: config.ingest.shards,
+            spool,
           }),
         );
       }
@@ -200,7 +215,15 @@ export async function startWatchTower(config: Config, opts: StartOptions): Promi
           }),
         );
       }
-      http = await build({ db, bus, logger, metrics, plugins, isDraining: () => draining });
+      http = await build({
+        db,
+        bus,
+        logger,
+        metrics,
+        plugins,
+        isDraining: () => draining,
+        readyWithoutBus: spool !== undefined,
+      });
       const app = http;
       // Closing fastify waits for in-flight requests to finish: intake stops first, then work drains.
       parts.push({ name: 'http', stop: () => app.close() });

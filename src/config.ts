@@ -143,6 +143,7 @@ const schema = z.object({
   GOOGLE_SHEETS_RANGE: z.string().trim().min(1).default('Trucks!A1:Z'),
   GOOGLE_APPLICATION_CREDENTIALS: optionalString,
   SHUTDOWN_TIMEOUT_MS: intInRange(100, 60_000, 10_000),
+  DATABASE_STUCK_AFTER_MS: intInRange(1_000, 3_600_000, 120_000),
   INGEST_SHARDS: intInRange(1, 256, 8),
   MAX_SPEED_KMH: intInRange(20, 1000, 200),
   OVERSPEED_LIMIT_KMH: intInRange(10, 300, 80),
@@ -151,6 +152,7 @@ const schema = z.object({
   API_RATE_LIMIT_PER_MINUTE: intInRange(1, 1_000_000, 1200),
   OFFLINE_AFTER: duration(60_000, 7 * 86_400_000, DEFAULT_OFFLINE_AFTER_MS),
   POSITIONS_RETENTION_DAYS: intInRange(1, 3650, 180),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(['http:', 'https:'], 'http://otel-collector:4318'),
 });
 
 type Parsed = z.infer<typeof schema>;
@@ -179,6 +181,8 @@ export interface Config {
   jwtSecret: string | undefined;
   google: { sheetsId: string | undefined; sheetsRange: string; credentialsFile: string | undefined };
   shutdownTimeoutMs: number;
+  /** A query or transaction in flight this long means a stuck pool: it is replaced (src/db/pool-keeper.ts). */
+  databaseStuckAfterMs: number;
   ingest: {
     shards: number;
     maxSpeedKmh: number;
@@ -194,6 +198,10 @@ export interface Config {
     offlineAfterMs: number;
     /** Day partitions of vehicle_positions older than this are dropped. */
     positionsRetentionDays: number;
+  };
+  telemetry: {
+    /** OTLP/HTTP collector base URL (traces go to its /v1/traces); unset = tracing off. */
+    otlpEndpoint: string | undefined;
   };
 }
 
@@ -252,6 +260,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       credentialsFile: e.GOOGLE_APPLICATION_CREDENTIALS,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    databaseStuckAfterMs: e.DATABASE_STUCK_AFTER_MS,
     ingest: {
       shards: e.INGEST_SHARDS,
       maxSpeedKmh: e.MAX_SPEED_KMH,
@@ -261,6 +270,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     simulator: e.WATCHTOWER_SIMULATOR,
     apiRateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
     jobs: { offlineAfterMs: e.OFFLINE_AFTER, positionsRetentionDays: e.POSITIONS_RETENTION_DAYS },
+    telemetry: { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT },
   };
 }
 

@@ -17,6 +17,7 @@ export function createMetrics() {
 
   const watched: WatchedGroup[] = [];
   let stats: StreamStats | undefined;
+  let spoolDepthOf: (() => Promise<number>) | undefined;
 
   const httpDuration = new Histogram({
     name: 'watchtower_http_request_duration_seconds',
@@ -123,6 +124,25 @@ export function createMetrics() {
     registers: [registry],
   });
 
+  const spooledRequests = new Counter({
+    name: 'watchtower_webhook_spooled_total',
+    help: 'Webhook requests kept in the PostgreSQL spool because the stream could not take them',
+    registers: [registry],
+  });
+  const spoolDrained = new Counter({
+    name: 'watchtower_spool_drained_total',
+    help: 'Spooled stream entries appended to their stream once it answered again',
+    registers: [registry],
+  });
+  const spoolDepth = new Gauge({
+    name: 'watchtower_spool_depth',
+    help: 'Stream entries waiting in the PostgreSQL spool',
+    registers: [registry],
+    async collect() {
+      if (spoolDepthOf) this.set(await spoolDepthOf().catch(() => Number.NaN));
+    },
+  });
+
   const jobRuns = new Counter({
     name: 'watchtower_job_runs_total',
     help: 'Scheduled job runs by job and outcome (ok, error)',
@@ -155,6 +175,13 @@ export function createMetrics() {
     streamLength,
     consumerLag,
     consumerPending,
+    spooledRequests,
+    spoolDrained,
+    spoolDepth,
+    /** Reports the spool's depth at every scrape. */
+    watchSpool(depth: () => Promise<number>) {
+      spoolDepthOf = depth;
+    },
     /** Reports length, lag and pending of these groups at every scrape. */
     watchStreams(source: StreamStats, groups: WatchedGroup[]) {
       stats = source;

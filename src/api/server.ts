@@ -24,6 +24,8 @@ export interface HttpDeps {
   bodyLimit?: number;
   /** True once shutdown began: /readyz turns 503 so load balancers stop sending work. */
   isDraining?: () => boolean;
+  /** Ready without Redis: the webhook spools to PostgreSQL, so it should keep taking LocoNav's traffic. */
+  readyWithoutBus?: boolean;
   /** How long a client may take to send a whole request, and a socket may sit idle (tests shorten them). */
   timeouts?: { requestMs?: number; idleMs?: number };
 }
@@ -121,7 +123,13 @@ export async function build(deps: HttpDeps): Promise<FastifyInstance> {
     reply.code(mapped.status).send({ error: { code: mapped.code, message: mapped.message } });
   });
 
-  await app.register(healthRoutes, { db: deps.db, bus: deps.bus, metrics: deps.metrics, isDraining });
+  await app.register(healthRoutes, {
+    db: deps.db,
+    bus: deps.bus,
+    metrics: deps.metrics,
+    isDraining,
+    readyWithoutBus: deps.readyWithoutBus ?? false,
+  });
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
   return app;
 }

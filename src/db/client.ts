@@ -2,6 +2,7 @@ import postgres from 'postgres';
 import type { Logger } from '../log.ts';
 import { redactUrl } from '../log.ts';
 import { startEmbeddedPostgres } from './embedded.ts';
+import { keepPool } from './pool-keeper.ts';
 
 export type Sql = postgres.Sql;
 export type TxSql = postgres.TransactionSql;
@@ -19,6 +20,8 @@ export interface DbOptions {
   dataDir: string;
   logger: Logger;
   poolSize?: number;
+  /** See PoolKeeperOptions.stuckAfterMs. */
+  stuckAfterMs?: number;
 }
 
 export function connect(url: string, max: number): Sql {
@@ -43,14 +46,20 @@ export function connect(url: string, max: number): Sql {
 export async function createDb(opts: DbOptions): Promise<Db> {
   if (opts.databaseUrl) {
     opts.logger.info({ database: redactUrl(opts.databaseUrl) }, 'database: PostgreSQL');
-    const sql = connect(opts.databaseUrl, opts.poolSize ?? 10);
+    const url = opts.databaseUrl;
+    const pool = keepPool({
+      make: () => connect(url, opts.poolSize ?? 10),
+      logger: opts.logger,
+      stuckAfterMs: opts.stuckAfterMs,
+    });
+    const sql = pool.sql;
     return {
       sql,
       embedded: false,
       ping: async () => {
         await sql`select 1`;
       },
-      close: () => sql.end({ timeout: 5 }),
+      close: () => pool.end({ timeout: 5 }),
     };
   }
   const embedded = await startEmbeddedPostgres(opts.dataDir, opts.logger);

@@ -33,7 +33,7 @@ export async function verifyWebhook(
   config: WebhookAuthConfig,
   headers: Headers,
   rawBody: string | Buffer,
-  replayGuard: Kv,
+  replayGuard: Pick<Kv, 'setIfAbsent'>,
   nowMs = Date.now(),
 ): Promise<'signature' | 'token'> {
   const { webhookSecret, webhookToken } = config;

@@ -2,11 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import type { Kv } from '../bus/kv.ts';
 import type { Bus } from '../bus/types.ts';
 import { assessFix } from '../domain/position-quality.ts';
-import { AppError } from '../errors.ts';
+import { AppError, isAppError } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
+import { traceFields, traceRequests } from '../telemetry.ts';
 import { verifyWebhook, type WebhookAuthConfig } from './auth.ts';
-import { encodeBatch, type ShardBatch } from './codec.ts';
+import { encodeBatch } from './codec.ts';
 import { type NormalizedAlert, type NormalizedFix, parseLocoNavItem } from './loconav.ts';
+import type { Spool, SpoolEntry } from './spool.ts';
 import { positionStream, shardOf, truckKeyOf } from './streams.ts';
 
 export const WEBHOOK_PATH = '/api/v1/webhooks/loconav';
@@ -20,6 +22,8 @@ export interface WebhookDeps {
   auth: WebhookAuthConfig;
   timeZone: string;
   shards: number;
+  /** Degraded intake while Redis is down (Redis only: the in-process bus has nothing to spool to). */
+  spool?: Spool;
   now?: () => number;
 }
 
@@ -31,11 +35,13 @@ export interface Rejection {
 /**
  * POST /api/v1/webhooks/loconav: authenticate, parse each item, drop what can be judged without history
  * (bad fields, (0,0), fixes from the future), and append the rest to the truck's shard. 202 only once the
- * stream has them; 503 when it cannot take them, so the sender retries.
+ * stream, or failing it the spool, has them; 503 when neither can take them, so the sender retries.
  */
 export function webhookRoutes(deps: WebhookDeps) {
   const now = deps.now ?? Date.now;
+  const replayGuard = deps.spool?.replayGuard() ?? deps.kv;
   return async function webhook(app: FastifyInstance) {
+    traceRequests(app);
     // The signature covers the raw bytes, so the body is kept raw and parsed only once it is authentic.
     app.addContentTypeParser(
       'application/json',
@@ -45,7 +51,10 @@ export function webhookRoutes(deps: WebhookDeps) {
 
     app.post(WEBHOOK_PATH, async (req, reply) => {
       const raw = req.body as Buffer | undefined;
-      await verifyWebhook(deps.auth, req.headers, raw ?? Buffer.alloc(0), deps.kv, now());
+      await verifyWebhook(deps.auth, req.headers, raw ?? Buffer.alloc(0), replayGuard, now()).catch((err) => {
+        if (isAppError(err) && err.code === 'WT_UNAVAILABLE') reply.header('retry-after', '5');
+        throw err;
+      });
       if (!raw || raw.length === 0)
         throw new AppError('WT_BAD_REQUEST', 'body: send a LocoNav object or an array of them');
       let body: unknown;
@@ -114,17 +123,16 @@ export function webhookRoutes(deps: WebhookDeps) {
         };
       }
 
+      const entries: SpoolEntry[] = [...byShard].map(([shard, b]) => ({
+        stream: positionStream(shard),
+        fields: { ...encodeBatch({ ...b, requestId: req.id, receivedAtMs }), ...traceFields(req) },
+      }));
       try {
-        await Promise.all(
-          [...byShard].map(([shard, b]) => {
-            const batch: ShardBatch = { ...b, requestId: req.id, receivedAtMs };
-            return deps.bus.append(positionStream(shard), encodeBatch(batch));
-          }),
-        );
+        await keep(deps.bus, deps.spool, req.id, entries);
       } catch (err) {
         req.log.warn(
           { err: (err as Error).message },
-          'position stream unavailable; asking the sender to retry',
+          'position stream and spool unavailable; asking the sender to retry',
         );
         reply.header('retry-after', '5');
         throw new AppError(
@@ -138,4 +146,25 @@ export function webhookRoutes(deps: WebhookDeps) {
       return { accepted: fixes + alerts, rejected };
     });
   };
+}
+
+/**
+ * Puts a request's entries on their streams, or in the spool for what the streams would not take. While the
+ * spool is in use every request goes there (none overtakes one waiting), falling back to the streams only if
+ * the database fails. Throws when neither kept them all.
+ */
+async function keep(bus: Bus, spool: Spool | undefined, requestId: string, entries: SpoolEntry[]) {
+  if (spool?.active) {
+    try {
+      return await spool.put(requestId, entries);
+    } catch {
+      await Promise.all(entries.map((e) => bus.append(e.stream, e.fields)));
+      return;
+    }
+  }
+  const appended = await Promise.allSettled(entries.map((e) => bus.append(e.stream, e.fields)));
+  const failed = entries.filter((_, i) => appended[i]!.status === 'rejected');
+  if (failed.length === 0) return;
+  if (!spool) throw (appended.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason;
+  await spool.put(requestId, failed);
 }

@@ -82,6 +82,31 @@ describe('HTTP server', () => {
     expect(status).toBe(200);
   });
 
+  it('stays ready without Redis when the webhook can spool to the database', async () => {
+    const db: Db = {
+      sql: testDb.sql,
+      embedded: false,
+      ping: async () => void (await testDb.sql`select 1`),
+      close: async () => {},
+    };
+    const spooling = await build({
+      db,
+      bus,
+      logger: createLogger('silent'),
+      metrics: createMetrics(),
+      readyWithoutBus: true,
+    });
+    try {
+      await redis.stop();
+      const res = await spooling.inject('/readyz');
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ ready: true, bus: { ok: false, required: false } });
+    } finally {
+      await redis.start();
+      await spooling.close();
+    }
+  });
+
   it('reports an unexpected error as JSON with a code and no stack or detail', async () => {
     const res = await app.inject('/boom');
     expect(res.statusCode).toBe(500);

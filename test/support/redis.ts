@@ -39,15 +39,22 @@ export interface OwnRedis {
   dispose(): Promise<void>;
 }
 
-/** A redis-server of the test's own, for tests that stop and restart it. */
-export async function startOwnRedis(): Promise<OwnRedis> {
+/**
+ * A redis-server of the test's own, for tests that stop and restart it. `persistent` keeps an append-only
+ * file synced on every write, as production does, so a killed server comes back with what it acknowledged.
+ */
+export async function startOwnRedis(opts: { persistent?: boolean } = {}): Promise<OwnRedis> {
   const port = await freePort();
   const dir = await mkdtemp(path.join(tmpdir(), 'wt-redis-'));
+  const persistence = opts.persistent
+    ? ['--appendonly', 'yes', '--appendfsync', 'always']
+    : ['--appendonly', 'no'];
   let child: ChildProcess | undefined;
   const start = async () => {
+    if (child && child.exitCode === null && child.signalCode === null) return; // already running
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir],
       {
         stdio: 'ignore',
       },

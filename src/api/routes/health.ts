@@ -8,6 +8,8 @@ interface HealthDeps {
   bus: Bus;
   metrics: Metrics;
   isDraining: () => boolean;
+  /** The bus is not needed to take traffic (the webhook spools to the database while Redis is down). */
+  readyWithoutBus: boolean;
 }
 
 const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> =>
@@ -29,17 +31,18 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthDeps) {
   // Liveness: the process answers. Never depends on the database, so a database outage does not restart pods.
   app.get('/healthz', async () => ({ ok: true }));
 
-  // Readiness: take traffic only while the database and the bus answer and we are not shutting down.
+  // Readiness: take traffic only while the database and the bus answer and we are not shutting down; a
+  // webhook that can spool needs only the database, so a Redis outage does not turn LocoNav away.
   app.get('/readyz', async (_req, reply) => {
     const [database, bus] = await Promise.all([check(() => deps.db.ping()), check(() => deps.bus.ping())]);
     const draining = deps.isDraining();
-    const ready = database.ok && bus.ok && !draining;
+    const ready = database.ok && (bus.ok || deps.readyWithoutBus) && !draining;
     reply.code(ready ? 200 : 503);
     return {
       ready,
       draining,
       database: { ...database, embedded: deps.db.embedded },
-      bus: { ...bus, kind: deps.bus.kind },
+      bus: { ...bus, kind: deps.bus.kind, required: !deps.readyWithoutBus },
     };
   });
 
