@@ -19,13 +19,15 @@ export interface MigrationResult {
  */
 export async function migrate(sql: Sql, logger: Logger, dir = MIGRATIONS_DIR): Promise<MigrationResult> {
   const files = (await readdir(dir)).filter((f) => /^\d+_[\w-]+\.sql$/.test(f)).sort();
-  await sql`
-    create table if not exists schema_migrations (
-      name text primary key,
-      applied_at timestamptz not null default now()
-    )`.catch(async (err) => {
-    // Two replicas can race on `create table if not exists`; the loser sees a unique violation.
-    if ((err as { code?: string }).code !== '23505') throw err;
+  // Under the same lock as the migrations: `create table if not exists` is not safe against a concurrent
+  // twin (the loser fails with 23505 or 42P07, depending on where the race lands).
+  await sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK})`;
+    await tx`
+      create table if not exists schema_migrations (
+        name text primary key,
+        applied_at timestamptz not null default now()
+      )`;
   });
   const result: MigrationResult = { applied: [], skipped: [] };
   for (const name of files) {
