@@ -13,6 +13,8 @@ import type { LocationUpdate } from './live.ts';
 // commit (the same stream the live WebSocket pushes come from), newest fix wins; it reloads from the table
 // every minute, which also picks up renamed trucks and anything a stream trim dropped. Distances are on the
 // sphere, as the PostGIS query measures them (st_distance(…, false)); ties are ordered by truck number.
+// Trucks are also filed in a grid of 0.01° cells (about 1.1 km), so a query of a few km looks at the few
+// cells around it instead of the whole fleet.
 
 interface Point {
   truckNumber: string;
@@ -20,11 +22,19 @@ interface Point {
   lng: number;
   /** ms since epoch; NaN when unknown */
   fixMs: number;
+  /** The same instant, made once per move rather than once per answer. */
+  fixAt: Date | null;
   speedKmh: number | null;
 }
 
+const CELL_DEG = 0.01;
+/** Past this many cells, scanning the whole fleet is cheaper than visiting the cells. */
+const MAX_CELLS = 1_500;
+const cellOf = (lat: number, lng: number) => `${Math.floor(lat / CELL_DEG)}:${Math.floor(lng / CELL_DEG)}`;
+
 export class FleetView {
   private readonly trucks = new Map<string, Point>();
+  private readonly cells = new Map<string, Set<string>>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -64,6 +74,7 @@ export class FleetView {
         lat: u.lat,
         lng: u.lng,
         fixMs: Date.parse(u.fixTime),
+        fixAt: new Date(u.fixTime),
         speedKmh: u.speedKmh,
       });
     }
@@ -76,7 +87,9 @@ export class FleetView {
     const cos = Math.cos((q.lat * Math.PI) / 180);
     const dLng = cos > 1e-6 ? dLat / cos : 360;
     const hits: TruckNear[] = [];
-    for (const [truckId, p] of this.trucks) {
+    const ids = this.candidates(q.lat, q.lng, dLat, dLng) ?? this.trucks.keys();
+    for (const truckId of ids) {
+      const p = this.trucks.get(truckId)!;
       if (Math.abs(p.lat - q.lat) > dLat) continue;
       const lngGap = Math.abs(p.lng - q.lng);
       if (Math.min(lngGap, 360 - lngGap) > dLng) continue;
@@ -88,7 +101,7 @@ export class FleetView {
         lat: p.lat,
         lng: p.lng,
         distanceM,
-        lastFixAt: Number.isNaN(p.fixMs) ? null : new Date(p.fixMs),
+        lastFixAt: p.fixAt,
         speedKmh: p.speedKmh,
       });
     }
@@ -100,12 +113,41 @@ export class FleetView {
     return hits.slice(0, q.limit);
   }
 
+  /** The ids of the trucks in the cells the box touches, or undefined: scan the whole fleet. */
+  private candidates(lat: number, lng: number, dLat: number, dLng: number): string[] | undefined {
+    const row0 = Math.floor((lat - dLat) / CELL_DEG);
+    const col0 = Math.floor((lng - dLng) / CELL_DEG);
+    const rows = Math.floor((lat + dLat) / CELL_DEG) - row0 + 1;
+    const cols = Math.floor((lng + dLng) / CELL_DEG) - col0 + 1;
+    if (rows * cols > MAX_CELLS || lng - dLng < -180 || lng + dLng > 180) return undefined;
+    const ids: string[] = [];
+    for (let r = row0; r < row0 + rows; r++) {
+      for (let c = col0; c < col0 + cols; c++) {
+        const cell = this.cells.get(`${r}:${c}`);
+        if (cell) for (const id of cell) ids.push(id);
+      }
+    }
+    return ids;
+  }
+
   private put(truckId: string, next: Point, fromTable = false): void {
     const held = this.trucks.get(truckId);
     // The table may be a moment behind the stream: it never moves a truck back, but its number is the truth.
     if (held && next.fixMs < held.fixMs) {
       if (fromTable) held.truckNumber = next.truckNumber;
       return;
+    }
+    const from = held ? cellOf(held.lat, held.lng) : undefined;
+    const to = cellOf(next.lat, next.lng);
+    if (from !== to) {
+      if (from !== undefined) {
+        const cell = this.cells.get(from)!;
+        cell.delete(truckId);
+        if (cell.size === 0) this.cells.delete(from);
+      }
+      const cell = this.cells.get(to);
+      if (cell) cell.add(truckId);
+      else this.cells.set(to, new Set([truckId]));
     }
     this.trucks.set(truckId, next);
   }
@@ -117,6 +159,7 @@ function fromRow(l: CurrentLocation): Point {
     lat: l.lat,
     lng: l.lng,
     fixMs: l.lastFixAt ? l.lastFixAt.getTime() : Number.NaN,
+    fixAt: l.lastFixAt,
     speedKmh: l.speedKmh,
   };
 }
