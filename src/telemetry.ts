@@ -77,6 +77,7 @@ export function startTelemetry(
     spanProcessors: [processor],
   });
   provider.register();
+  tracing = true;
   if (endpoint) logger.info({ endpoint: redactUrl(endpoint) }, 'tracing: OTLP/HTTP');
   return {
     enabled: true,
@@ -84,6 +85,7 @@ export function startTelemetry(
       try {
         await provider.shutdown();
       } finally {
+        tracing = false;
         trace.disable();
         propagation.disable();
         context.disable();
@@ -98,6 +100,8 @@ export function tracesUrl(endpoint: string): string {
 }
 
 const tracer = () => trace.getTracer(SERVICE_NAME);
+/** True while a provider is registered: with tracing off, the webhook carries no hooks at all. */
+let tracing = false;
 
 /** Runs `fn` inside a new active span; a throw marks the span as an error and is rethrown. */
 export async function withSpan<T>(
@@ -143,6 +147,8 @@ const requestSpans = new WeakMap<FastifyRequest, Span>();
  * cover), carrying the request id as the correlation id. Registering it twice on one request is harmless.
  */
 export function traceRequests(app: FastifyInstance): void {
+  // Hooks on every request cost the hot accept path even as no-ops: none unless something records spans.
+  if (!tracing) return;
   app.addHook('onRequest', async (req) => {
     if (requestSpans.has(req)) return;
     const route = req.routeOptions.url ?? req.url;
