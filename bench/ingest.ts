@@ -21,7 +21,15 @@ import { formatGpstime } from '../src/ingest/loconav.ts';
 import { EVENTS_STREAM } from '../src/ingest/streams.ts';
 import { WEBHOOK_PATH } from '../src/ingest/webhook.ts';
 import { createLogger } from '../src/log.ts';
-import { freshDatabase, type LoadResult, load, percentile, requireServices, root } from './support.ts';
+import {
+  freshDatabase,
+  headingDegrees,
+  type LoadResult,
+  load,
+  percentile,
+  requireServices,
+  root,
+} from './support.ts';
 
 const GEOFENCES = 10_000;
 const TRUCKS = 5_000;
@@ -60,7 +68,7 @@ function bodies(rounds: number, startMs: number, trucks = TRUCKS, prefix = 'BEN'
           latitude: Number(p.lat.toFixed(6)),
           longitude: Number(p.lng.toFixed(6)),
           speed: 36,
-          orientation: Math.round(((p.heading * 180) / Math.PI + 360) % 360),
+          orientation: headingDegrees(p.heading),
           ignition: '1',
           gpstime: at,
         });

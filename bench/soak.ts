@@ -23,7 +23,7 @@ import { EVENTS_STREAM, positionStream } from '../src/ingest/streams.ts';
 import { WEBHOOK_PATH } from '../src/ingest/webhook.ts';
 import { createLogger } from '../src/log.ts';
 import { startWatchTowerProcess, type WatchTowerProcess } from '../test/support/watchtower-process.ts';
-import { freshDatabase, percentile, requireServices } from './support.ts';
+import { freshDatabase, headingDegrees, percentile, requireServices } from './support.ts';
 
 const DURATION_MS = positiveNumber('BENCH_SOAK_MS', 600_000);
 const RATE = positiveNumber('BENCH_SOAK_RATE', 5_000);
@@ -124,7 +124,7 @@ function fleetFixes() {
       latitude: Number(p.lat.toFixed(6)),
       longitude: Number(p.lng.toFixed(6)),
       speed: 30,
-      orientation: Math.round(((p.heading * 180) / Math.PI + 360) % 360),
+      orientation: headingDegrees(p.heading),
       ignition: '1',
       gpstime: gpstime(new Date((startS + k) * 1000)),
     };
@@ -262,6 +262,8 @@ async function main() {
   const nextFleet = fleetFixes();
   const nextProbe = probeFixes();
   const tally = { sent: 0, acknowledged: 0, failed: 0, requests: 0, probes: 0 };
+  /** Items the webhook answered 202 for but rejected, by its reason (they are never stored, by design). */
+  const rejectedBy = new Map<string, number>();
   const post = (n: number): Promise<void> => {
     const items: unknown[] = [];
     const probe = n % PROBE_EVERY === 0;
@@ -292,9 +294,14 @@ async function main() {
             text += c;
           });
           res.on('end', () => {
-            if (res.statusCode === 202)
-              tally.acknowledged += (JSON.parse(text) as { accepted: number }).accepted;
-            else tally.failed++;
+            if (res.statusCode === 202) {
+              const answer = JSON.parse(text) as { accepted: number; rejected: { reason: string }[] };
+              tally.acknowledged += answer.accepted;
+              for (const r of answer.rejected) {
+                const reason = r.reason.split(', got')[0]!;
+                rejectedBy.set(reason, (rejectedBy.get(reason) ?? 0) + 1);
+              }
+            } else tally.failed++;
             resolve();
           });
         },
@@ -407,6 +414,7 @@ async function main() {
     acknowledged: tally.acknowledged,
     stored,
     failed_requests: tally.failed,
+    rejected_items: Object.fromEntries(rejectedBy),
     duration_s: Number(loadS.toFixed(1)),
     rate: Math.round(tally.acknowledged / loadS),
     lag_p50_ms: Math.round(percentile(allLags, 50)),

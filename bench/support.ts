@@ -64,3 +64,7 @@ export function percentile(values: number[], p: number): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
 }
+
+/** A heading in radians (any number of turns, either way) as LocoNav's orientation: whole degrees in [0, 360). */
+export const headingDegrees = (radians: number) =>
+  Math.round((((radians * 180) / Math.PI) % 360) + 360) % 360;
