@@ -7,9 +7,9 @@ import { createLogger, redactUrl } from '../src/log.ts';
 // config, request headers, an HTTP client's error, URLs with passwords, and free text. Placeholder values,
 // long and distinctive enough that a leak of any part of one shows.
 const SECRETS = {
-  SLACK_BOT_TOKEN: 'xoxb-000000000000-placeholder-bot-token-value',
-  SLACK_APP_TOKEN: 'xapp-0-A000PLACEHOLDER-000000-app-token-value',
-  OPENAI_API_KEY: 'sk-placeholderOpenAiKeyValue0000000000000000',
+  SLACK_BOT_TOKEN: 'xoxb-test-placeholder-bot-token-value',
+  SLACK_APP_TOKEN: 'xapp-test-placeholder-app-token-value',
+  OPENAI_API_KEY: 'sk-test-placeholder-openai-key-value',
   JWT_SECRET: 'placeholder-jwt-secret-of-at-least-32-chars',
   LOCONAV_WEBHOOK_SECRET: 'placeholder-loconav-hmac-secret',
   LOCONAV_WEBHOOK_TOKEN: 'placeholder-loconav-bearer-token',
