@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { createAgent } from './agent/agent.ts';
+import { createFleetAgent } from './agent/fleet-agent.ts';
 import { apiAuth } from './api/auth.ts';
 import { responseCache } from './api/cache.ts';
 import { FleetView } from './api/fleet-view.ts';
@@ -32,12 +32,10 @@ import { webhookRoutes } from './ingest/webhook.ts';
 import { cacheInvalidation, startEventConsumers } from './jobs/event-consumers.ts';
 import { JOBS } from './jobs/registry.ts';
 import { startScheduler } from './jobs/scheduler.ts';
-import { createSlackClient, slackPoster } from './jobs/slack-poster.ts';
+import { jobSlack } from './jobs/slack-poster.ts';
 import type { Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { ephemeralSecret, seedDemoFleetIfEmpty, startDemoSimulator } from './sim/demo.ts';
-import { FLEET_TOOLS } from './tools/index.ts';
-import { loadSystemPrompt } from './tools/prompt.ts';
 
 /** A part of the running system that can be stopped; stopped in the reverse order it was started. */
 interface Part {
@@ -93,14 +91,7 @@ export async function startWatchTower(config: Config, opts: StartOptions): Promi
     });
     parts.push({ name: 'database', stop: () => db.close() });
     await migrate(db.sql, logger);
-    // Always built: without OPENAI_API_KEY it answers in limited mode (the router) and says so.
-    const agent = createAgent({
-      sql: db.sql,
-      logger,
-      openai: config.openai,
-      tools: FLEET_TOOLS,
-      systemPrompt: await loadSystemPrompt(),
-    });
+    const agent = await createFleetAgent({ sql: db.sql, logger, openai: config.openai });
     const admins = await bootstrapAdmins(db.sql, config.slack.adminUsers);
     if (admins.length > 0) logger.info({ admins }, 'first admins from SLACK_ADMIN_USERS');
 
@@ -249,15 +240,13 @@ export async function startWatchTower(config: Config, opts: StartOptions): Promi
     }
 
     if (hasRole(config, 'jobs')) {
-      const slackClient = createSlackClient(config.slack, logger);
       const scheduler = startScheduler({
         sql: db.sql,
         kv,
         logger,
         metrics,
         config,
-        slack: slackClient ? slackPoster(slackClient, metrics) : undefined,
-        slackClient,
+        ...jobSlack(config.slack, metrics, logger),
         now: () => new Date(),
         jobs: [...JOBS],
         replicaId,

@@ -1,51 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from './support/db.ts';
+import { startMain } from './support/main-process.ts';
 import { testRedisUrl } from './support/redis.ts';
-
-const root = path.resolve(import.meta.dirname, '..');
-
-interface Running {
-  child: ChildProcess;
-  url: Promise<string>;
-  lines: string[];
-  exit: Promise<number | null>;
-}
-
-/** Starts `src/main.ts` as `npm start` would, with exactly the given environment. */
-function startMain(env: Record<string, string>): Running {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  const url = new Promise<string>((resolve, reject) => {
-    let buffer = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      let nl = buffer.indexOf('\n');
-      while (nl >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        lines.push(line);
-        try {
-          const entry = JSON.parse(line);
-          if (entry.msg === 'Watch Tower is up') resolve(entry.url);
-        } catch {}
-        nl = buffer.indexOf('\n');
-      }
-    });
-    child.once('exit', () => reject(new Error(`exited before start: ${lines.join('\n')}`)));
-  });
-  url.catch(() => {});
-  child.stderr!.on('data', (chunk: Buffer) => lines.push(chunk.toString()));
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, url, lines, exit };
-}
 
 describe('the process (src/main.ts)', () => {
   let db: TestDb;

@@ -3,14 +3,12 @@
 // embedded database has one owner). `npm run chat -- --as U0123ABCD` acts as that Slack user and role.
 
 import { createInterface } from 'node:readline/promises';
-import { createAgent } from '../agent/agent.ts';
+import { createFleetAgent } from '../agent/fleet-agent.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { createDb } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
 import { createLogger } from '../log.ts';
 import { seedDemoFleetIfEmpty } from '../sim/demo.ts';
-import { FLEET_TOOLS } from '../tools/index.ts';
-import { loadSystemPrompt } from '../tools/prompt.ts';
 import { consoleChat } from './console-chat.ts';
 
 const as = process.argv.indexOf('--as');
@@ -31,13 +29,7 @@ const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
 const db = await createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
 await migrate(db.sql, logger);
 if (db.embedded) await seedDemoFleetIfEmpty(db.sql, logger);
-const agent = createAgent({
-  sql: db.sql,
-  logger,
-  openai: config.openai,
-  tools: FLEET_TOOLS,
-  systemPrompt: await loadSystemPrompt(),
-});
+const agent = await createFleetAgent({ sql: db.sql, logger, openai: config.openai });
 const chat = consoleChat({ sql: db.sql, logger, agent, user });
 
 const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });

@@ -6,6 +6,7 @@ import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { correlationAttributes, withSpan } from '../telemetry.ts';
 import { sleep } from './consumer.ts';
+import { Nap } from './nap.ts';
 import type { Bus, Fields } from './types.ts';
 
 export interface RelayOptions {
@@ -30,7 +31,7 @@ export interface RelayOptions {
 export class OutboxRelay {
   private stopping = false;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly nap = new Nap();
   private batches = 0;
 
   constructor(private readonly o: RelayOptions) {}
@@ -41,12 +42,12 @@ export class OutboxRelay {
 
   /** Something was just committed: look now instead of at the next tick. */
   nudge(): void {
-    this.wake?.();
+    this.nap.wake();
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
-    this.wake?.();
+    this.nap.wake();
     await this.loop;
   }
 
@@ -110,16 +111,7 @@ export class OutboxRelay {
         backoff = Math.min(backoff * 2, 5_000);
         continue;
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, this.o.idleMs ?? 50);
-        const self = this;
-        function done() {
-          clearTimeout(timer);
-          self.wake = undefined;
-          resolve();
-        }
-        this.wake = done;
-      });
+      await this.nap.for(this.o.idleMs ?? 50);
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { Kv } from '../bus/kv.ts';
+import { Nap } from '../bus/nap.ts';
 import type { Bus } from '../bus/types.ts';
 import type { Sql } from '../db/client.ts';
 import {
@@ -57,7 +58,7 @@ export class Spool {
   private generation = 0;
   private stopping = false;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly nap = new Nap();
   private readonly batchSize: number;
   private readonly idleMs: number;
 
@@ -87,7 +88,7 @@ export class Spool {
     this.spooling = true;
     this.o.logger.warn('position stream unavailable; webhook requests go to the PostgreSQL spool');
     // The drainer polls quickly from now on (and backs off while the stream stays down).
-    this.wake?.();
+    this.nap.wake();
   }
 
   /**
@@ -170,7 +171,7 @@ export class Spool {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    this.wake?.();
+    this.nap.wake();
     await this.loop;
   }
 
@@ -199,17 +200,7 @@ export class Spool {
   }
 
   private pause(ms: number): Promise<void> {
-    if (this.stopping) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done() {
-        clearTimeout(timer);
-        self.wake = undefined;
-        resolve();
-      }
-      this.wake = done;
-    });
+    return this.stopping ? Promise.resolve() : this.nap.for(ms);
   }
 }
 

@@ -10,7 +10,7 @@ import { createLogger } from '../log.ts';
 import { createMetrics } from '../metrics.ts';
 import { findJob, JOB_NAMES } from './registry.ts';
 import { runJob } from './run-job.ts';
-import { createSlackClient, slackPoster } from './slack-poster.ts';
+import { jobSlack } from './slack-poster.ts';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, busy: 75 } as const;
 
@@ -57,7 +57,6 @@ export async function runJobCli(
     await migrate(db.sql, logger);
     const bus = await createBus({ redisUrl: config.redisUrl, logger, prefix: config.redisPrefix });
     try {
-      const slackClient = createSlackClient(config.slack);
       const report = await runJob(
         {
           sql: db.sql,
@@ -65,8 +64,7 @@ export async function runJobCli(
           logger,
           metrics,
           config,
-          slack: slackClient ? slackPoster(slackClient, metrics) : undefined,
-          slackClient,
+          ...jobSlack(config.slack, metrics, logger),
           now: () => new Date(),
         },
         job,

@@ -4,7 +4,7 @@ import { boltLogger } from '../bot/bolt-logger.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
-import type { SlackPoster } from './types.ts';
+import type { JobDeps, SlackPoster } from './types.ts';
 
 // Jobs post through this small seam: a Web API client when Slack is configured, nothing when it is off.
 
@@ -33,4 +33,14 @@ export function slackPoster(client: webApi.WebClient, metrics: Metrics): SlackPo
       );
     },
   };
+}
+
+/** What a job is given of Slack: a poster and the client behind it, or neither when Slack is off. */
+export function jobSlack(
+  slack: Config['slack'],
+  metrics: Metrics,
+  logger?: Logger,
+): Pick<JobDeps, 'slack' | 'slackClient'> {
+  const slackClient = createSlackClient(slack, logger);
+  return { slack: slackClient ? slackPoster(slackClient, metrics) : undefined, slackClient };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fleetSummaryData } from '../bot/fleet-summary-data.ts';
+import { fleetSummaryData } from '../fleet/summary.ts';
 import { ok } from './result.ts';
 import type { FleetTool } from './types.ts';
 

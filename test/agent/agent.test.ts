@@ -7,7 +7,7 @@ import { FLEET_TOOLS } from '../../src/tools/index.ts';
 import { loadSystemPrompt } from '../../src/tools/prompt.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { type FakeOpenAI, startFakeOpenAI, textOf, toolOutputs, userTexts } from '../support/fake-openai.ts';
-import { grant, seedFleet } from './fleet.ts';
+import { grant, seedFleet } from '../support/fleet.ts';
 
 /** Every trip, for counting what a test created. */
 const ALL = { limit: 100, offset: 0 };

@@ -11,9 +11,9 @@ import { createLogger } from '../../src/log.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { FLEET_TOOLS } from '../../src/tools/index.ts';
 import { loadSystemPrompt } from '../../src/tools/prompt.ts';
-import { seedFleet } from '../agent/fleet.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { type FakeOpenAI, startFakeOpenAI, toolOutputs, userTexts } from '../support/fake-openai.ts';
+import { seedFleet } from '../support/fleet.ts';
 
 /** Every trip, for counting what a test created. */
 const ALL = { limit: 100, offset: 0 };

@@ -5,9 +5,9 @@ import { consoleChat } from '../../src/bot/console-chat.ts';
 import { createLogger } from '../../src/log.ts';
 import { FLEET_TOOLS } from '../../src/tools/index.ts';
 import { loadSystemPrompt } from '../../src/tools/prompt.ts';
-import { seedFleet } from '../agent/fleet.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { type FakeOpenAI, startFakeOpenAI, userTexts } from '../support/fake-openai.ts';
+import { seedFleet } from '../support/fleet.ts';
 
 let db: TestDb;
 

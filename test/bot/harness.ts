@@ -1,15 +1,12 @@
 import type { KnownBlock } from '@slack/types';
 import { type SlackBot, type SlackBotOptions, startSlackBot } from '../../src/bot/app.ts';
-import { updateCurrentLocations } from '../../src/db/positions.ts';
-import { applyPresenceChanges } from '../../src/db/presence.ts';
 import type { UserRole } from '../../src/fleet/actor.ts';
 import { systemActor } from '../../src/fleet/actor.ts';
-import { createGeofence } from '../../src/fleet/geofences.ts';
 import { createTrip, type TripView } from '../../src/fleet/trips.ts';
-import { createTruck } from '../../src/fleet/trucks.ts';
 import { createLogger } from '../../src/log.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.ts';
+import { seedFleet } from '../support/fleet.ts';
 
 // The whole bot as it runs: startSlackBot (a real Bolt app in Socket Mode) against the local fake Slack and a
 // real PostgreSQL database, seeded through the use cases.
@@ -37,34 +34,7 @@ export interface HarnessOptions {
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const db = await createTestDb();
   const seeder = systemActor('test-seed');
-  const apapa = await createGeofence(db.sql, seeder, {
-    name: 'Apapa Port',
-    type: 'terminal',
-    boundary: { center: { lat: 6.45, lng: 3.36 }, radius_m: 500 },
-  });
-  await createGeofence(db.sql, seeder, {
-    name: 'Ikeja Depot',
-    type: 'depot',
-    boundary: { center: { lat: 6.6, lng: 3.35 }, radius_m: 500 },
-  });
-  const truck = await createTruck(db.sql, seeder, { truck_number: 'KJA-123XY' });
-  await createTruck(db.sql, seeder, { truck_number: 'LND-456AB' });
-  // No use case writes positions or presence (the ingest pipeline does): these are its own db functions.
-  const fixTime = new Date(Date.now() - 2 * 60_000);
-  await db.sql.begin((tx) =>
-    applyPresenceChanges(tx, [{ truckId: truck.id, geofenceId: apapa.id, type: 'entered', at: fixTime }]),
-  );
-  await updateCurrentLocations(db.sql, [
-    {
-      truckId: truck.id,
-      fixTime,
-      lat: 6.4501,
-      lng: 3.3601,
-      speedKmh: 0,
-      headingDeg: null,
-      ignition: false,
-    },
-  ]);
+  await seedFleet(db);
   const trip = await createTrip(db.sql, seeder, {
     truck: 'KJA-123XY',
     origin: 'Apapa Port',

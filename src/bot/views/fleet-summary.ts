@@ -1,19 +1,13 @@
 import type { KnownBlock } from '@slack/types';
 import { formatClock } from '../../domain/time.ts';
-import { ACTIVE_STATUSES, statusLabel, type TripStatus } from '../../domain/trip-state.ts';
+import { ACTIVE_STATUSES, statusLabel } from '../../domain/trip-state.ts';
+import type { FleetSummary } from '../../fleet/summary.ts';
 import { context, esc, field, header, type Message, mrkdwn, plural, statusEmoji } from './format.ts';
 
 // `/fleet`: the whole fleet at a glance. Trucks (moving, offline, at which terminal) and open trips by status.
 
-export interface FleetSummaryInput {
-  /** Trips by status; only open (not completed or cancelled) ones are shown. */
-  byStatus: Partial<Record<TripStatus, number>>;
-  /** Trucks inside each terminal or depot geofence. */
-  atTerminals: { name: string; count: number }[];
-  moving: number;
-  offline: number;
-  total: number;
-}
+/** What the summary shows: the fleet use case's answer. */
+export type FleetSummaryInput = FleetSummary;
 
 /** Terminals listed by name; more than this and the rest are summed, so the message stays readable. */
 const MAX_TERMINALS = 10;

@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { fleetSummaryData } from '../../../fleet/summary.ts';
 import { answerCommand, ephemeral, inChannel, sentence } from '../../command-reply.ts';
 import type { BotDeps } from '../../deps.ts';
-import { fleetSummaryData } from '../../fleet-summary-data.ts';
 import { fleetSummary } from '../../views/fleet-summary.ts';
 import { helpMessage } from '../../views/help.ts';
 

@@ -1,20 +1,29 @@
 import { MOVING_MIN_SPEED_KMH } from '../db/analytics.ts';
 import type { Sql } from '../db/client.ts';
 import * as trucksDb from '../db/trucks.ts';
+import { DEFAULT_OFFLINE_AFTER_MS } from '../domain/offline.ts';
 import type { TripStatus } from '../domain/trip-state.ts';
-import type { Actor } from '../fleet/actor.ts';
-import { listGeofences, trucksInGeofence } from '../fleet/geofences.ts';
-import { listTrips, MAX_PAGE as TRIP_PAGE } from '../fleet/trips.ts';
-import { listTrucks, MAX_PAGE as TRUCK_PAGE } from '../fleet/trucks.ts';
-import type { FleetSummaryInput } from './views/fleet-summary.ts';
-import { OFFLINE_AFTER_MS } from './views/truck-card.ts';
+import type { Actor } from './actor.ts';
+import { listGeofences, trucksInGeofence } from './geofences.ts';
+import { listTrips, MAX_PAGE as TRIP_PAGE } from './trips.ts';
+import { listTrucks, MAX_PAGE as TRUCK_PAGE } from './trucks.ts';
 
-// The numbers behind `/fleet`, from the use cases that exist. No fleet-summary use case exists yet; when one
-// does (one grouped query), this file goes.
+// The fleet at a glance (`/fleet`, the router, the agent's fleet_summary tool), composed from the use cases
+// that exist, so each one's role check applies. One grouped query could replace it when the fleet grows.
+
+export interface FleetSummary {
+  /** Trips by status; only open (not completed or cancelled) ones are shown. */
+  byStatus: Partial<Record<TripStatus, number>>;
+  /** Trucks inside each terminal or depot geofence. */
+  atTerminals: { name: string; count: number }[];
+  moving: number;
+  offline: number;
+  total: number;
+}
 
 const TERMINAL_TYPES = ['terminal', 'depot'] as const;
 
-export async function fleetSummaryData(sql: Sql, actor: Actor, now: Date): Promise<FleetSummaryInput> {
+export async function fleetSummaryData(sql: Sql, actor: Actor, now: Date): Promise<FleetSummary> {
   const trucks = await allPages(
     (offset) => listTrucks(sql, actor, { limit: TRUCK_PAGE, offset }),
     TRUCK_PAGE,
@@ -24,7 +33,7 @@ export async function fleetSummaryData(sql: Sql, actor: Actor, now: Date): Promi
   let moving = 0;
   let offline = 0;
   for (const l of locations) {
-    const silent = !l?.lastFixAt || now.getTime() - l.lastFixAt.getTime() > OFFLINE_AFTER_MS;
+    const silent = !l?.lastFixAt || now.getTime() - l.lastFixAt.getTime() > DEFAULT_OFFLINE_AFTER_MS;
     if (silent) offline += 1;
     else if ((l.speedKmh ?? 0) >= MOVING_MIN_SPEED_KMH) moving += 1;
   }
@@ -36,7 +45,7 @@ export async function fleetSummaryData(sql: Sql, actor: Actor, now: Date): Promi
   const byStatus: Partial<Record<TripStatus, number>> = {};
   for (const t of open) byStatus[t.status] = (byStatus[t.status] ?? 0) + 1;
 
-  const atTerminals: FleetSummaryInput['atTerminals'] = [];
+  const atTerminals: FleetSummary['atTerminals'] = [];
   for (const type of TERMINAL_TYPES) {
     for (const g of await listGeofences(sql, actor, { type })) {
       const { trucks: inside } = await trucksInGeofence(sql, actor, g.id);

@@ -3,10 +3,11 @@ import { applyPresenceChanges } from '../../src/db/presence.ts';
 import { systemActor, type UserRole } from '../../src/fleet/actor.ts';
 import { createGeofence } from '../../src/fleet/geofences.ts';
 import { createTruck } from '../../src/fleet/trucks.ts';
-import type { TestDb } from '../support/db.ts';
+import type { TestDb } from './db.ts';
 
-// A small Lagos fleet for the agent's tests, seeded through the use cases: KJA-123XY parked inside Apapa
-// Port, LND-456AB with no fix yet, and Apapa Port, Ikeja Depot and Dangote Ibese to plan trips between.
+// A small Lagos fleet for the bot's and the agent's tests, seeded through the use cases: KJA-123XY parked
+// inside Apapa Port, LND-456AB with no fix yet, and Apapa Port, Ikeja Depot and Dangote Ibese to plan trips
+// between.
 
 export async function seedFleet(db: TestDb): Promise<void> {
   const seeder = systemActor('test-seed');
