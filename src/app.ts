@@ -161,7 +161,6 @@ export async function startWatchTower(config: Config, opts: StartOptions): Promi
         plugins.push(
           webhookRoutes({
             bus,
-            kv,
             metrics,
             auth: loconav,
             timeZone: config.loconav.timeZone,

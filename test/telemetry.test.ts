@@ -292,7 +292,6 @@ describe('one webhook request traced to its Slack alert', () => {
       plugins: [
         webhookRoutes({
           bus,
-          kv,
           metrics,
           auth: { webhookSecret: WEBHOOK_SECRET, webhookToken: undefined },
           timeZone: 'Africa/Lagos',

@@ -1,4 +1,4 @@
-import type { Bus, Fields, GroupInfo, ReadOptions, ReclaimOptions, StreamEntry } from './types.ts';
+import type { Bus, Claim, Fields, GroupInfo, ReadOptions, ReclaimOptions, StreamEntry } from './types.ts';
 import { deadLetterStream } from './types.ts';
 
 // The embedded default: Redis Streams' semantics (ids, groups, pending entries, delivery counts) kept in
@@ -33,6 +33,9 @@ const compareIds = (a: string, b: string): number => {
 export class MemoryBus implements Bus {
   readonly kind = 'memory' as const;
   private readonly streams = new Map<string, Stream>();
+  /** appendOnce's claimed keys, with when each expires. */
+  private readonly claims = new Map<string, number>();
+  private pruneClaimsAt = 10_000;
   private closed = false;
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -58,6 +61,22 @@ export class MemoryBus implements Bus {
 
   async append(stream: string, fields: Fields): Promise<string> {
     return (await this.appendMany(stream, [fields]))[0]!;
+  }
+
+  async appendOnce(claim: Claim | undefined, entries: { stream: string; fields: Fields }[]) {
+    this.assertOpen();
+    if (claim) {
+      const now = this.now();
+      if ((this.claims.get(claim.key) ?? 0) > now) return null;
+      this.claims.set(claim.key, now + claim.ttlMs);
+      if (this.claims.size > this.pruneClaimsAt) {
+        for (const [key, until] of this.claims) if (until <= now) this.claims.delete(key);
+        this.pruneClaimsAt = Math.max(10_000, this.claims.size * 2);
+      }
+    }
+    const ids: string[] = [];
+    for (const e of entries) ids.push(...(await this.appendMany(e.stream, [e.fields])));
+    return ids;
   }
 
   async appendMany(stream: string, entries: Fields[]): Promise<string[]> {

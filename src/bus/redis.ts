@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
-import type { Bus, Fields, GroupInfo, ReadOptions, ReclaimOptions, StreamEntry } from './types.ts';
-import { deadLetterStream } from './types.ts';
+import type { Bus, Claim, Fields, GroupInfo, ReadOptions, ReclaimOptions, StreamEntry } from './types.ts';
+import { deadLetterStream, PartialAppendError } from './types.ts';
 
 type RawEntry = [id: string, flat: string[] | null];
 
@@ -17,6 +17,45 @@ const flatten = (fields: Fields): string[] => {
   return out;
 };
 
+// appendOnce for many callers in one script run. ARGV[1] = number of calls; per call: claim ttl in ms (0 = no
+// claim), number of entries, then per entry its number of field strings and the strings. KEYS, in the same
+// order: the claim key (when there is one), then each entry's stream. A call's reply is its ids, or 0 when
+// its key was already claimed (a nil would cut the reply array short); an entry its stream refused (a key of
+// another type) reads "!" and the error, and the other calls and entries go on.
+const APPEND_ONCE = `
+local out = {}
+local k, a = 1, 2
+for c = 1, tonumber(ARGV[1]) do
+  local ttl, n = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
+  a = a + 2
+  local fresh = true
+  if ttl > 0 then
+    fresh = redis.call('SET', KEYS[k], '1', 'PX', ttl, 'NX')
+    k = k + 1
+  end
+  local ids = {}
+  for e = 1, n do
+    local nf = tonumber(ARGV[a])
+    if fresh then
+      local id = redis.pcall('XADD', KEYS[k], '*', unpack(ARGV, a + 1, a + nf))
+      if type(id) == 'table' then id = '!' .. tostring(id.err) end
+      ids[e] = id
+    end
+    k, a = k + 1, a + 1 + nf
+  end
+  if fresh then out[c] = ids else out[c] = 0 end
+end
+return out`;
+
+/** Calls to appendOnce waiting for the next script run, and the most one run takes. */
+interface OnceCall {
+  claim: Claim | undefined;
+  entries: { stream: string; fields: Fields }[];
+  resolve(ids: string[] | null): void;
+  reject(err: unknown): void;
+}
+const ONCE_BATCH = 256;
+
 export interface RedisBusOptions {
   url: string;
   /** Prefixed to every stream name, so tests and tenants can share one server. */
@@ -32,10 +71,12 @@ export class RedisBus implements Bus {
   // one stays pipelined.
   private readonly blocking = new Map<string, { conn: Redis; ready: Promise<void> }>();
   private closed = false;
+  private readonly onceQueue: OnceCall[] = [];
 
   private constructor(redis: Redis, prefix: string) {
     this.redis = redis;
     this.prefix = prefix;
+    redis.defineCommand('wtAppendOnce', { lua: APPEND_ONCE });
   }
 
   static async connect(opts: RedisBusOptions): Promise<RedisBus> {
@@ -73,6 +114,57 @@ export class RedisBus implements Bus {
 
   async append(stream: string, fields: Fields): Promise<string> {
     return (await this.redis.xadd(this.key(stream), '*', ...flatten(fields)))!;
+  }
+
+  /**
+   * Calls made in the same turn of the event loop share one script run (one round trip and one command for
+   * Redis however many webhook requests arrived together); each still claims and appends on its own.
+   */
+  appendOnce(
+    claim: Claim | undefined,
+    entries: { stream: string; fields: Fields }[],
+  ): Promise<string[] | null> {
+    return new Promise((resolve, reject) => {
+      if (this.onceQueue.push({ claim, entries, resolve, reject }) === 1)
+        setImmediate(() => this.flushOnce());
+    });
+  }
+
+  private flushOnce(): void {
+    while (this.onceQueue.length > 0) {
+      const calls = this.onceQueue.splice(0, ONCE_BATCH);
+      const keys: string[] = [];
+      const args: (string | number)[] = [calls.length];
+      for (const { claim, entries } of calls) {
+        args.push(claim ? Math.max(1, Math.ceil(claim.ttlMs)) : 0, entries.length);
+        if (claim) keys.push(this.key(claim.key));
+        for (const { stream, fields } of entries) {
+          keys.push(this.key(stream));
+          const flat = flatten(fields);
+          args.push(flat.length, ...flat);
+        }
+      }
+      (this.redis as Redis & { wtAppendOnce(...a: (string | number)[]): Promise<(string[] | 0)[]> })
+        .wtAppendOnce(keys.length, ...keys, ...args)
+        .then(
+          (replies) =>
+            calls.forEach((c, i) => {
+              const ids = replies[i]!;
+              if (ids === 0) return c.resolve(null);
+              const refused = ids.find((id) => id.startsWith('!'));
+              if (refused === undefined) return c.resolve(ids);
+              c.reject(
+                new PartialAppendError(
+                  ids.map((id) => (id.startsWith('!') ? undefined : id)),
+                  refused.slice(1),
+                ),
+              );
+            }),
+          (err) => {
+            for (const c of calls) c.reject(err);
+          },
+        );
+    }
   }
 
   async appendMany(stream: string, entries: Fields[]): Promise<string[]> {

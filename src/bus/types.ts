@@ -22,6 +22,11 @@ export interface ReclaimOptions {
   count: number;
 }
 
+export interface Claim {
+  key: string;
+  ttlMs: number;
+}
+
 export interface GroupInfo {
   /** Entries delivered but not acknowledged. */
   pending: number;
@@ -34,6 +39,16 @@ export interface Bus {
   append(stream: string, fields: Fields): Promise<string>;
   /** Appends several entries in order; either all are stored or the call fails. */
   appendMany(stream: string, entries: Fields[]): Promise<string[]>;
+  /**
+   * Claims `claim.key` for `claim.ttlMs` and appends the entries, each to its stream, as one step: resolves to
+   * their ids, or to null (and appends nothing) when the key was already claimed and has not expired. Without
+   * a claim it only appends. Claims share the key space of the Kv made for this bus (a replay guard). When
+   * the key was claimed but some entries could not be appended, throws PartialAppendError saying which were.
+   */
+  appendOnce(
+    claim: Claim | undefined,
+    entries: { stream: string; fields: Fields }[],
+  ): Promise<string[] | null>;
   /** Creates the group (reading from the start of the stream) if it does not exist; creates the stream too. */
   ensureGroup(stream: string, group: string): Promise<void>;
   /** New entries for this consumer (never delivered to the group before). */
@@ -66,3 +81,13 @@ export interface Bus {
 }
 
 export const deadLetterStream = (stream: string) => `${stream}:dead`;
+
+/** appendOnce claimed its key, but not every entry was appended: `ids[i]` is entry i's id, if it was. */
+export class PartialAppendError extends Error {
+  constructor(
+    readonly ids: (string | undefined)[],
+    reason: string,
+  ) {
+    super(`appended ${ids.filter(Boolean).length} of ${ids.length} entries: ${reason}`);
+  }
+}

@@ -1,5 +1,4 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { Kv } from '../bus/kv.ts';
 import { AppError } from '../errors.ts';
 
 // LocoNav publishes no signing scheme, so its relay signs for us: HMAC-SHA256 over `timestamp + "." + raw
@@ -28,14 +27,24 @@ export function signBody(secret: string, timestampS: number | string, rawBody: s
   return `v1=${createHmac('sha256', secret).update(`${timestampS}.`).update(rawBody).digest('hex')}`;
 }
 
-/** Throws WT_NOT_CONFIGURED (503) or WT_UNAUTHORIZED (401) with what was wrong; resolves when authentic. */
-export async function verifyWebhook(
+/** How a request proved itself; a signature also names the key that makes it usable once. */
+export type WebhookCredential = { via: 'signature'; replayKey: string } | { via: 'token' };
+
+/** The replay guard holds a used signature this long: past it, the timestamp is out of the window anyway. */
+export const REPLAY_KEY_TTL_MS = REPLAY_WINDOW_S * 2 * 1000;
+
+export const REPLAYED_MESSAGE = 'this signature was already used; sign each request afresh';
+
+/**
+ * Throws WT_NOT_CONFIGURED (503) or WT_UNAUTHORIZED (401) with what was wrong; returns the credential when
+ * authentic. The caller still has to claim a signature's replay key, once it has something to keep.
+ */
+export function authenticateWebhook(
   config: WebhookAuthConfig,
   headers: Headers,
   rawBody: string | Buffer,
-  replayGuard: Pick<Kv, 'setIfAbsent'>,
   nowMs = Date.now(),
-): Promise<'signature' | 'token'> {
+): WebhookCredential {
   const { webhookSecret, webhookToken } = config;
   if (!webhookSecret && !webhookToken) {
     throw new AppError(
@@ -68,11 +77,10 @@ export async function verifyWebhook(
       throw new AppError('WT_UNAUTHORIZED', 'signature does not match the body and timestamp');
     }
     // Each signature once: a captured request replayed inside the window is refused.
-    const key = `webhook:seen:${createHash('sha256').update(signature).digest('base64url')}`;
-    if (!(await replayGuard.setIfAbsent(key, '1', REPLAY_WINDOW_S * 2 * 1000))) {
-      throw new AppError('WT_UNAUTHORIZED', 'this signature was already used; sign each request afresh');
-    }
-    return 'signature';
+    return {
+      via: 'signature',
+      replayKey: `webhook:seen:${createHash('sha256').update(signature).digest('base64url')}`,
+    };
   }
   const authorization = header(headers, 'authorization');
   const token = authorization?.startsWith('Bearer ') ? authorization.slice(7) : undefined;
@@ -80,5 +88,5 @@ export async function verifyWebhook(
   if (!equal(Buffer.from(token), Buffer.from(webhookToken!))) {
     throw new AppError('WT_UNAUTHORIZED', 'the bearer token is not the configured webhook token');
   }
-  return 'token';
+  return { via: 'token' };
 }

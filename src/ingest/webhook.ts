@@ -1,14 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import type { Kv } from '../bus/kv.ts';
-import type { Bus } from '../bus/types.ts';
+import { type Bus, type Claim, PartialAppendError } from '../bus/types.ts';
 import { assessFix } from '../domain/position-quality.ts';
 import { AppError, isAppError } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
 import { traceFields, traceRequests } from '../telemetry.ts';
-import { verifyWebhook, type WebhookAuthConfig } from './auth.ts';
+import { authenticateWebhook, REPLAY_KEY_TTL_MS, REPLAYED_MESSAGE, type WebhookAuthConfig } from './auth.ts';
 import { encodeBatch } from './codec.ts';
 import { type NormalizedAlert, type NormalizedFix, parseLocoNavItem } from './loconav.ts';
-import type { Spool, SpoolEntry } from './spool.ts';
+import type { ReplayGuard, Spool, SpoolEntry } from './spool.ts';
 import { positionStream, shardOf, truckKeyOf } from './streams.ts';
 
 export const WEBHOOK_PATH = '/api/v1/webhooks/loconav';
@@ -17,7 +16,6 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface WebhookDeps {
   bus: Bus;
-  kv: Kv;
   metrics: Metrics;
   auth: WebhookAuthConfig;
   timeZone: string;
@@ -39,7 +37,7 @@ export interface Rejection {
  */
 export function webhookRoutes(deps: WebhookDeps) {
   const now = deps.now ?? Date.now;
-  const replayGuard = deps.spool?.replayGuard() ?? deps.kv;
+  const spool = deps.spool && { spool: deps.spool, replayGuard: deps.spool.replayGuard() };
   return async function webhook(app: FastifyInstance) {
     traceRequests(app);
     // The signature covers the raw bytes, so the body is kept raw and parsed only once it is authentic.
@@ -51,10 +49,7 @@ export function webhookRoutes(deps: WebhookDeps) {
 
     app.post(WEBHOOK_PATH, async (req, reply) => {
       const raw = req.body as Buffer | undefined;
-      await verifyWebhook(deps.auth, req.headers, raw ?? Buffer.alloc(0), replayGuard, now()).catch((err) => {
-        if (isAppError(err) && err.code === 'WT_UNAVAILABLE') reply.header('retry-after', '5');
-        throw err;
-      });
+      const credential = authenticateWebhook(deps.auth, req.headers, raw ?? Buffer.alloc(0), now());
       if (!raw || raw.length === 0)
         throw new AppError('WT_BAD_REQUEST', 'body: send a LocoNav object or an array of them');
       let body: unknown;
@@ -127,9 +122,18 @@ export function webhookRoutes(deps: WebhookDeps) {
         stream: positionStream(shard),
         fields: { ...encodeBatch({ ...b, requestId: req.id, receivedAtMs }), ...traceFields(req) },
       }));
+      // Claimed with the entries it admits, so the replay check costs no round trip of its own.
+      const claim: Claim | undefined =
+        credential.via === 'signature' ? { key: credential.replayKey, ttlMs: REPLAY_KEY_TTL_MS } : undefined;
+      let fresh: boolean;
       try {
-        await keep(deps.bus, deps.spool, req.id, entries);
+        fresh = await keep(deps.bus, spool, claim, req.id, entries);
       } catch (err) {
+        // The replay guard could not be asked anywhere: its own 503 says so.
+        if (isAppError(err) && err.code === 'WT_UNAVAILABLE') {
+          reply.header('retry-after', '5');
+          throw err;
+        }
         req.log.warn(
           { err: (err as Error).message },
           'position stream and spool unavailable; asking the sender to retry',
@@ -140,6 +144,7 @@ export function webhookRoutes(deps: WebhookDeps) {
           'the position stream cannot take this request now; retry shortly',
         );
       }
+      if (!fresh) throw new AppError('WT_UNAUTHORIZED', REPLAYED_MESSAGE);
       deps.metrics.webhookItems.inc({ kind: 'position', result: 'accepted' }, fixes);
       if (alerts) deps.metrics.webhookItems.inc({ kind: 'alert', result: 'accepted' }, alerts);
       reply.code(202);
@@ -149,22 +154,37 @@ export function webhookRoutes(deps: WebhookDeps) {
 }
 
 /**
- * Puts a request's entries on their streams, or in the spool for what the streams would not take. While the
- * spool is in use every request goes there (none overtakes one waiting), falling back to the streams only if
- * the database fails. Throws when neither kept them all.
+ * Claims the request's replay key and puts its entries on their streams, or in the spool when the streams
+ * cannot take them. While the spool is in use every request goes there (none overtakes one waiting), falling
+ * back to the streams only if the database fails. False when the key was already claimed (nothing kept);
+ * throws when the entries could not be kept.
  */
-async function keep(bus: Bus, spool: Spool | undefined, requestId: string, entries: SpoolEntry[]) {
-  if (spool?.active) {
+async function keep(
+  bus: Bus,
+  spool: { spool: Spool; replayGuard: ReplayGuard } | undefined,
+  claim: Claim | undefined,
+  requestId: string,
+  entries: SpoolEntry[],
+): Promise<boolean> {
+  const spooling = spool?.spool.active ?? false;
+  let unkept = entries;
+  if (!spooling) {
     try {
-      return await spool.put(requestId, entries);
-    } catch {
-      await Promise.all(entries.map((e) => bus.append(e.stream, e.fields)));
-      return;
+      return (await bus.appendOnce(claim, entries)) !== null;
+    } catch (err) {
+      if (!spool) throw err;
+      // The key is ours and some shards are on their streams: spool the rest.
+      if (err instanceof PartialAppendError) unkept = entries.filter((_, i) => !err.ids[i]);
     }
   }
-  const appended = await Promise.allSettled(entries.map((e) => bus.append(e.stream, e.fields)));
-  const failed = entries.filter((_, i) => appended[i]!.status === 'rejected');
-  if (failed.length === 0) return;
-  if (!spool) throw (appended.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason;
-  await spool.put(requestId, failed);
+  // The spool's guard asks Redis and, when Redis fails, the database.
+  if (unkept === entries && claim && !(await spool!.replayGuard.setIfAbsent(claim.key, '1', claim.ttlMs)))
+    return false;
+  try {
+    await spool!.spool.put(requestId, unkept);
+  } catch (err) {
+    if (!spooling) throw err;
+    await bus.appendOnce(undefined, entries);
+  }
+  return true;
 }

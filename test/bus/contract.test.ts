@@ -43,6 +43,44 @@ describe.each(backends)('bus contract on %s', (_name, make) => {
     expect(await bus.read('s', 'b', 'c', { count: 10, blockMs: 0 })).toHaveLength(1);
   });
 
+  it('appendOnce claims a key with its entries: a second call with the key appends nothing', async () => {
+    const claim = { key: 'once:a', ttlMs: 60_000 };
+    const ids = await bus.appendOnce(claim, [
+      { stream: 's1', fields: { n: '1' } },
+      { stream: 's2', fields: { n: '2' } },
+    ]);
+    expect(ids).toHaveLength(2);
+    expect(await bus.appendOnce(claim, [{ stream: 's1', fields: { n: 'again' } }])).toBeNull();
+    expect((await bus.range('s1')).map((e) => e.fields.n)).toEqual(['1']);
+    expect((await bus.range('s2')).map((e) => [e.id, e.fields.n])).toEqual([[ids![1], '2']]);
+    // Without a claim it only appends, as often as asked.
+    await bus.appendOnce(undefined, [{ stream: 's1', fields: { n: '3' } }]);
+    await bus.appendOnce(undefined, [{ stream: 's1', fields: { n: '4' } }]);
+    expect((await bus.range('s1')).map((e) => e.fields.n)).toEqual(['1', '3', '4']);
+  });
+
+  it('appendOnce gives each of many simultaneous calls its own answer, in order', async () => {
+    const calls = Array.from({ length: 300 }, (_, i) =>
+      bus.appendOnce({ key: `once:${i % 200}`, ttlMs: 60_000 }, [{ stream: 's', fields: { n: String(i) } }]),
+    );
+    const results = await Promise.all(calls);
+    // The first 200 keys are fresh; calls 200..299 reuse keys 0..99.
+    expect(results.slice(0, 200).every((r) => r?.length === 1)).toBe(true);
+    expect(results.slice(200).every((r) => r === null)).toBe(true);
+    expect((await bus.range('s', '-', '+', 1000)).map((e) => Number(e.fields.n))).toEqual(
+      Array.from({ length: 200 }, (_, i) => i),
+    );
+  });
+
+  it('appendOnce lets a key be claimed again once its time is up', async () => {
+    const claim = { key: 'once:short', ttlMs: 100 };
+    expect(await bus.appendOnce(claim, [{ stream: 's', fields: { n: '1' } }])).toHaveLength(1);
+    expect(await bus.appendOnce(claim, [{ stream: 's', fields: { n: '2' } }])).toBeNull();
+    await sleep(150);
+    expect(await bus.appendOnce(claim, [{ stream: 's', fields: { n: '3' } }])).toHaveLength(1);
+    expect((await bus.range('s')).map((e) => e.fields.n)).toEqual(['1', '3']);
+  });
+
   it('creating a group twice is harmless and keeps its position', async () => {
     await bus.ensureGroup('s', 'g');
     await bus.append('s', { n: '1' });

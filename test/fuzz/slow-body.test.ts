@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiAuth, signToken } from '../../src/api/auth.ts';
 import { truckRoutes } from '../../src/api/routes/trucks.ts';
 import { build, IDLE_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../../src/api/server.ts';
-import { RedisKv } from '../../src/bus/kv.ts';
 import type { RedisBus } from '../../src/bus/redis.ts';
 import type { Db } from '../../src/db/client.ts';
 import { WEBHOOK_PATH, webhookRoutes } from '../../src/ingest/webhook.ts';
@@ -51,7 +50,6 @@ describe('slow and stalled bodies', () => {
       plugins: [
         webhookRoutes({
           bus,
-          kv: new RedisKv(bus.redis, bus.prefix),
           metrics: createMetrics(),
           auth: { webhookSecret: WEBHOOK_SECRET, webhookToken: undefined },
           timeZone: 'Africa/Lagos',

@@ -62,7 +62,6 @@ describe('degraded intake: the webhook spool', () => {
       plugins: [
         webhookRoutes({
           bus,
-          kv,
           metrics,
           auth:
             opts.auth === 'token'

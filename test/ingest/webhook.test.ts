@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../../src/api/server.ts';
-import { MemoryKv, RedisKv } from '../../src/bus/kv.ts';
 import { MemoryBus } from '../../src/bus/memory.ts';
 import type { RedisBus } from '../../src/bus/redis.ts';
 import type { Db } from '../../src/db/client.ts';
@@ -26,7 +25,6 @@ async function server(bus: RedisBus, auth: { webhookSecret?: string; webhookToke
     plugins: [
       webhookRoutes({
         bus,
-        kv: new RedisKv(bus.redis, bus.prefix),
         metrics: createMetrics(),
         auth: { webhookSecret: auth.webhookSecret, webhookToken: auth.webhookToken },
         timeZone: 'Africa/Lagos',
@@ -152,7 +150,6 @@ describe('the LocoNav webhook', () => {
         plugins: [
           webhookRoutes({
             bus: down,
-            kv: new MemoryKv(),
             metrics: createMetrics(),
             auth: { webhookSecret: WEBHOOK_SECRET, webhookToken: undefined },
             timeZone: 'Africa/Lagos',
