@@ -372,8 +372,9 @@ export interface TruckNear {
 }
 
 /**
- * Trucks whose last location is within `radiusM` of the point, nearest first. ST_DWithin on geography lets
- * the GiST index on trucks.last_location find the candidates; ST_Distance ranks them. Both on the sphere
+ * Trucks whose last location is within `radiusM` of the point, nearest first: ST_DWithin on geography over
+ * the fleet's rows (no spatial index on them: it made every position write costlier, see migration 006, and
+ * the REST API answers from its in-memory fleet view); ST_Distance ranks them. Both on the sphere
  * (`use_spheroid = false`, as the domain's haversine): within 0.6% of the spheroid and about 40% cheaper,
  * on the API's most expensive read.
  */
