@@ -29,6 +29,7 @@ export class GeofenceCatalog {
   private catalog: Catalog | undefined;
   private fingerprint = '';
   private checkedAt = 0;
+  private checking: Promise<Catalog> | undefined;
 
   constructor(
     private readonly sql: Sql,
@@ -36,8 +37,19 @@ export class GeofenceCatalog {
   ) {}
 
   async current(): Promise<Catalog> {
+    if (this.catalog && Date.now() - this.checkedAt < this.pollMs) return this.catalog;
+    // Every shard's watcher asks at once (at start, and each time the poll is due): one of them checks.
+    if (!this.checking) {
+      const checking = this.check().finally(() => {
+        if (this.checking === checking) this.checking = undefined;
+      });
+      this.checking = checking;
+    }
+    return this.checking;
+  }
+
+  private async check(): Promise<Catalog> {
     const now = Date.now();
-    if (this.catalog && now - this.checkedAt < this.pollMs) return this.catalog;
     const { fingerprint } = await geofenceVersion(this.sql);
     this.checkedAt = now;
     if (!this.catalog || fingerprint !== this.fingerprint) {
@@ -61,5 +73,7 @@ export class GeofenceCatalog {
   /** Forces the next `current()` to check the database (after a geofence change in this process). */
   invalidate(): void {
     this.checkedAt = 0;
+    // A check already under way may have read the database before the change.
+    this.checking = undefined;
   }
 }
