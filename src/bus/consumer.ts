@@ -103,9 +103,15 @@ export class StreamConsumer {
     let nextReclaim = 0;
     let reclaimIdleMs = this.o.initialReclaimIdleMs ?? this.o.reclaimIdleMs;
     let backoff = 100;
+    // Made sure of at start and after any failure (the stream or group may have been deleted meanwhile), not
+    // on every read: an XGROUP CREATE refused with BUSYGROUP per batch is a round trip and an error for nothing.
+    let groupReady = false;
     while (!this.stopping) {
       try {
-        await bus.ensureGroup(stream, group);
+        if (!groupReady) {
+          await bus.ensureGroup(stream, group);
+          groupReady = true;
+        }
         let entries: StreamEntry[] = [];
         if (Date.now() >= nextReclaim) {
           entries = await bus.reclaim(stream, group, consumer, {
@@ -130,6 +136,7 @@ export class StreamConsumer {
         backoff = 100;
       } catch (err) {
         if (this.stopping) break;
+        groupReady = false;
         logger.warn(
           { stream, group, err: errorText(err), retryInMs: backoff },
           'consumer loop error; backing off',
