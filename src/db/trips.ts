@@ -178,6 +178,16 @@ export async function listTrips(sql: Q, f: TripFilters): Promise<TripRow[]> {
 }
 
 /** The trip holding the truck (anything not completed or cancelled), if any. */
+/** Which of these trucks (ids that are not uuids are on none) are on an open trip: one index probe each. */
+export async function trucksOnOpenTrips(sql: Q, truckIds: string[]): Promise<Set<string>> {
+  const ids = truckIds.filter(isUuid);
+  if (ids.length === 0) return new Set();
+  const rows = await sql`
+    select truck_id from trips
+    where truck_id = any(${pgArray(ids)}::uuid[]) and status not in ('completed', 'cancelled')`;
+  return new Set(rows.map((r) => r.truck_id as string));
+}
+
 export async function getActiveTripForTruck(
   sql: Q,
   truckId: string,
