@@ -147,19 +147,21 @@ export class RedisBus implements Bus {
       (this.redis as Redis & { wtAppendOnce(...a: (string | number)[]): Promise<(string[] | 0)[]> })
         .wtAppendOnce(keys.length, ...keys, ...args)
         .then(
-          (replies) =>
-            calls.forEach((c, i) => {
+          (replies) => {
+            for (const [i, c] of calls.entries()) {
               const ids = replies[i]!;
-              if (ids === 0) return c.resolve(null);
-              const refused = ids.find((id) => id.startsWith('!'));
-              if (refused === undefined) return c.resolve(ids);
-              c.reject(
-                new PartialAppendError(
-                  ids.map((id) => (id.startsWith('!') ? undefined : id)),
-                  refused.slice(1),
-                ),
-              );
-            }),
+              const refused = ids === 0 ? undefined : ids.find((id) => id.startsWith('!'));
+              if (ids === 0) c.resolve(null);
+              else if (refused === undefined) c.resolve(ids);
+              else
+                c.reject(
+                  new PartialAppendError(
+                    ids.map((id) => (id.startsWith('!') ? undefined : id)),
+                    refused.slice(1),
+                  ),
+                );
+            }
+          },
           (err) => {
             for (const c of calls) c.reject(err);
           },
