@@ -17,6 +17,10 @@ interface Job {
   rps?: number;
   /** Stop after this many requests. */
   maxRequests?: number;
+  /** Index of the first body or path to send (runs over the same bodies then send different ones first). */
+  startAt?: number;
+  /** Report every request's latency too (to pool runs' percentiles). */
+  keepLatencies?: boolean;
 }
 
 const job = JSON.parse(
@@ -34,7 +38,7 @@ const sentAt: Record<string, number> = {};
 let sent = 0;
 let ok = 0;
 let failed = 0;
-let next = 0;
+let next = job.startAt ?? 0;
 const started = performance.now();
 const deadline = started + job.durationMs;
 
@@ -107,6 +111,6 @@ latencies.sort((a, b) => a - b);
 const pct = (p: number) =>
   latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
 process.stdout.write(
-  `${JSON.stringify({ sent, ok, failed, elapsedS, rps: ok / elapsedS, p50: pct(50), p95: pct(95), p99: pct(99), sentAt: job.rps && !job.paths ? sentAt : undefined })}\n`,
+  `${JSON.stringify({ sent, ok, failed, elapsedS, rps: ok / elapsedS, p50: pct(50), p95: pct(95), p99: pct(99), latencies: job.keepLatencies ? latencies.map((l) => Number(l.toFixed(3))) : undefined, sentAt: job.rps && !job.paths ? sentAt : undefined })}\n`,
 );
 agent.destroy();

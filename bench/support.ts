@@ -15,6 +15,7 @@ export interface LoadResult {
   p95: number;
   p99: number;
   sentAt?: Record<string, number>;
+  latencies?: number[];
 }
 
 /** Runs bench/load.ts in its own process (so the server under test keeps its core) with this job. */
