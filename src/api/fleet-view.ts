@@ -17,6 +17,7 @@ import type { LocationUpdate } from './live.ts';
 // cells around it instead of the whole fleet.
 
 interface Point {
+  truckId: string;
   truckNumber: string;
   lat: number;
   lng: number;
@@ -30,11 +31,15 @@ interface Point {
 const CELL_DEG = 0.01;
 /** Past this many cells, scanning the whole fleet is cheaper than visiting the cells. */
 const MAX_CELLS = 1_500;
-const cellOf = (lat: number, lng: number) => `${Math.floor(lat / CELL_DEG)}:${Math.floor(lng / CELL_DEG)}`;
+/** Rows of cells per column index step in a cell's number (more than the 18,000 rows from pole to pole). */
+const ROWS = 20_000;
+const cellKey = (row: number, col: number) => col * ROWS + row;
+const cellOf = (lat: number, lng: number) => cellKey(Math.floor(lat / CELL_DEG), Math.floor(lng / CELL_DEG));
 
 export class FleetView {
   private readonly trucks = new Map<string, Point>();
-  private readonly cells = new Map<string, Set<string>>();
+  // The points themselves, so a query reads each candidate without looking it up again.
+  private readonly cells = new Map<number, Set<Point>>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -63,13 +68,14 @@ export class FleetView {
   }
 
   async reload(): Promise<void> {
-    for (const l of await listCurrentLocations(this.sql)) this.put(l.truckId, fromRow(l), true);
+    for (const l of await listCurrentLocations(this.sql)) this.put(fromRow(l), true);
   }
 
   /** Moves trucks to their new fixes; an older fix than the one held changes nothing. */
   apply(updates: readonly LocationUpdate[]): void {
     for (const u of updates) {
-      this.put(u.truckId, {
+      this.put({
+        truckId: u.truckId,
         truckNumber: u.truckNumber,
         lat: u.lat,
         lng: u.lng,
@@ -87,16 +93,15 @@ export class FleetView {
     const cos = Math.cos((q.lat * Math.PI) / 180);
     const dLng = cos > 1e-6 ? dLat / cos : 360;
     const hits: TruckNear[] = [];
-    const ids = this.candidates(q.lat, q.lng, dLat, dLng) ?? this.trucks.keys();
-    for (const truckId of ids) {
-      const p = this.trucks.get(truckId)!;
+    const points = this.candidates(q.lat, q.lng, dLat, dLng) ?? this.trucks.values();
+    for (const p of points) {
       if (Math.abs(p.lat - q.lat) > dLat) continue;
       const lngGap = Math.abs(p.lng - q.lng);
       if (Math.min(lngGap, 360 - lngGap) > dLng) continue;
       const distanceM = haversineM(q.lat, q.lng, p.lat, p.lng);
       if (distanceM > q.radiusM) continue;
       hits.push({
-        truckId,
+        truckId: p.truckId,
         truckNumber: p.truckNumber,
         lat: p.lat,
         lng: p.lng,
@@ -113,48 +118,49 @@ export class FleetView {
     return hits.slice(0, q.limit);
   }
 
-  /** The ids of the trucks in the cells the box touches, or undefined: scan the whole fleet. */
-  private candidates(lat: number, lng: number, dLat: number, dLng: number): string[] | undefined {
+  /** The trucks in the cells the box touches, or undefined: scan the whole fleet. */
+  private candidates(lat: number, lng: number, dLat: number, dLng: number): Point[] | undefined {
     const row0 = Math.floor((lat - dLat) / CELL_DEG);
     const col0 = Math.floor((lng - dLng) / CELL_DEG);
     const rows = Math.floor((lat + dLat) / CELL_DEG) - row0 + 1;
     const cols = Math.floor((lng + dLng) / CELL_DEG) - col0 + 1;
     if (rows * cols > MAX_CELLS || lng - dLng < -180 || lng + dLng > 180) return undefined;
-    const ids: string[] = [];
+    const points: Point[] = [];
     for (let r = row0; r < row0 + rows; r++) {
       for (let c = col0; c < col0 + cols; c++) {
-        const cell = this.cells.get(`${r}:${c}`);
-        if (cell) for (const id of cell) ids.push(id);
+        const cell = this.cells.get(cellKey(r, c));
+        if (cell) for (const p of cell) points.push(p);
       }
     }
-    return ids;
+    return points;
   }
 
-  private put(truckId: string, next: Point, fromTable = false): void {
+  private put(next: Point, fromTable = false): void {
+    const { truckId } = next;
     const held = this.trucks.get(truckId);
     // The table may be a moment behind the stream: it never moves a truck back, but its number is the truth.
     if (held && next.fixMs < held.fixMs) {
       if (fromTable) held.truckNumber = next.truckNumber;
       return;
     }
-    const from = held ? cellOf(held.lat, held.lng) : undefined;
-    const to = cellOf(next.lat, next.lng);
-    if (from !== to) {
-      if (from !== undefined) {
-        const cell = this.cells.get(from)!;
-        cell.delete(truckId);
-        if (cell.size === 0) this.cells.delete(from);
-      }
-      const cell = this.cells.get(to);
-      if (cell) cell.add(truckId);
-      else this.cells.set(to, new Set([truckId]));
+    // The new point replaces the held one in its cell too (the cells hold the points themselves).
+    if (held) {
+      const from = cellOf(held.lat, held.lng);
+      const cell = this.cells.get(from)!;
+      cell.delete(held);
+      if (cell.size === 0) this.cells.delete(from);
     }
+    const to = cellOf(next.lat, next.lng);
+    const cell = this.cells.get(to);
+    if (cell) cell.add(next);
+    else this.cells.set(to, new Set([next]));
     this.trucks.set(truckId, next);
   }
 }
 
 function fromRow(l: CurrentLocation): Point {
   return {
+    truckId: l.truckId,
     truckNumber: l.truckNumber,
     lat: l.lat,
     lng: l.lng,

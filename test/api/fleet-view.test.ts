@@ -100,6 +100,19 @@ describe('the in-memory fleet view behind GET /trucks/near', () => {
       await move(6.3, new Date(Date.now() + 1)); // a marker after the stale one
       await new Promise((r) => setTimeout(r, 300));
       expect(nearMarker()).toEqual(['FV-0007']);
+      // Moves within a cell and out of it: the truck is found once, where it is now, and not where it was.
+      await move(6.3004, new Date(Date.now() + 2));
+      await until('the view follows the move within its cell', () =>
+        view.near({ lat: 6.3004, lng: 3.9, radiusM: 10, limit: 5 }).some((t) => t.truckNumber === 'FV-0007'),
+      );
+      expect(view.near({ lat: 6.3, lng: 3.9, radiusM: 100, limit: 5 }).map((t) => t.truckNumber)).toEqual([
+        'FV-0007',
+      ]);
+      await move(6.25, new Date(Date.now() + 3));
+      await until('the view follows the move to another cell', () => nearMarker().length === 0);
+      expect(view.near({ lat: 6.25, lng: 3.9, radiusM: 100, limit: 5 }).map((t) => t.truckNumber)).toEqual([
+        'FV-0007',
+      ]);
     } finally {
       view.stop();
       await hub.stop();

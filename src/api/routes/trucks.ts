@@ -50,13 +50,26 @@ export function renderLocation(l: TruckLocation) {
   };
 }
 
+// The fleet view hands out the same Date for a truck until it moves: its text is made once, not once per
+// answer (a near answer formats up to fifty of them, thousands of times a second).
+const isoTexts = new WeakMap<Date, string>();
+const isoText = (d: Date) => {
+  let text = isoTexts.get(d);
+  if (text === undefined) {
+    text = d.toISOString();
+    isoTexts.set(d, text);
+  }
+  return text;
+};
+
 export function renderTruckNear(t: TruckNear) {
   return {
     id: t.truckId,
     truck_number: t.truckNumber,
     location: { lat: t.lat, lng: t.lng },
-    distance_m: t.distanceM,
-    last_fix_at: t.lastFixAt?.toISOString() ?? null,
+    // To the centimetre: a GPS fix is good to a few metres, and the rest of a double's digits is noise.
+    distance_m: Math.round(t.distanceM * 100) / 100,
+    last_fix_at: t.lastFixAt ? isoText(t.lastFixAt) : null,
     speed_kmh: t.speedKmh,
   };
 }
