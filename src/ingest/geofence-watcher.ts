@@ -134,10 +134,10 @@ export function geofenceWatcher(deps: GeofenceWatcherDeps) {
       };
     });
     try {
-      await deps.sql.begin(async (tx) => {
-        await applyPresenceChanges(tx, changes);
-        await insertEvents(tx, events);
-      });
+      // In order on the transaction's connection, sent together: the presence rows, then their events.
+      await deps.sql.begin((tx) =>
+        Promise.all([applyPresenceChanges(tx, changes), insertEvents(tx, events)]),
+      );
     } catch (err) {
       gate.restore(gateSnapshot);
       for (const [id, states] of presenceSnapshot) presence.set(id, states);

@@ -104,11 +104,14 @@ export function positionWriter(deps: PositionWriterDeps) {
     }
 
     try {
-      await deps.sql.begin(async (tx) => {
-        await insertPositions(tx, rows);
-        await updateCurrentLocations(tx, [...latest.values()]);
-        await insertEvents(tx, events);
-      });
+      // Sent together (postgres.js pipelines a transaction's statements): one round trip, not three.
+      await deps.sql.begin((tx) =>
+        Promise.all([
+          insertPositions(tx, rows),
+          updateCurrentLocations(tx, [...latest.values()]),
+          insertEvents(tx, events),
+        ]),
+      );
     } catch (err) {
       gate.restore(snapshot);
       if (runs) overspeed?.restore(runs);
