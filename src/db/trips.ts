@@ -177,7 +177,6 @@ export async function listTrips(sql: Q, f: TripFilters): Promise<TripRow[]> {
   return rows.map(toTrip);
 }
 
-/** The trip holding the truck (anything not completed or cancelled), if any. */
 /** Which of these trucks (ids that are not uuids are on none) are on an open trip: one index probe each. */
 export async function trucksOnOpenTrips(sql: Q, truckIds: string[]): Promise<Set<string>> {
   const ids = truckIds.filter(isUuid);
@@ -188,6 +187,7 @@ export async function trucksOnOpenTrips(sql: Q, truckIds: string[]): Promise<Set
   return new Set(rows.map((r) => r.truck_id as string));
 }
 
+/** The trip holding the truck (anything not completed or cancelled), if any. */
 export async function getActiveTripForTruck(
   sql: Q,
   truckId: string,
