@@ -86,8 +86,18 @@ export class RedisKv implements Kv {
 
 export class MemoryKv implements Kv {
   private readonly map = new Map<string, { value: string; expiresAt: number }>();
+  // Expired keys go when read; keys never read again (a replay guard's signatures) go when the map has doubled.
+  private pruneAt = 10_000;
 
   constructor(private readonly now: () => number = Date.now) {}
+
+  private put(key: string, value: string, ttlMs: number) {
+    this.map.set(key, { value, expiresAt: this.now() + ttlMs });
+    if (this.map.size <= this.pruneAt) return;
+    const now = this.now();
+    for (const [k, e] of this.map) if (e.expiresAt <= now) this.map.delete(k);
+    this.pruneAt = Math.max(10_000, this.map.size * 2);
+  }
 
   private live(key: string) {
     const e = this.map.get(key);
@@ -100,7 +110,7 @@ export class MemoryKv implements Kv {
 
   async setIfAbsent(key: string, value: string, ttlMs: number) {
     if (this.live(key)) return false;
-    this.map.set(key, { value, expiresAt: this.now() + ttlMs });
+    this.put(key, value, ttlMs);
     return true;
   }
   async renewIfOwner(key: string, value: string, ttlMs: number) {
@@ -124,20 +134,20 @@ export class MemoryKv implements Kv {
   async incrMany(keys: string[], ttlMs: number) {
     for (const k of keys) {
       const e = this.live(k);
-      this.map.set(k, { value: String(Number(e?.value ?? 0) + 1), expiresAt: this.now() + ttlMs });
+      this.put(k, String(Number(e?.value ?? 0) + 1), ttlMs);
     }
   }
   async incrBy(key: string, by: number, ttlMs: number) {
     const e = this.live(key);
     if (!e) {
-      this.map.set(key, { value: String(by), expiresAt: this.now() + ttlMs });
+      this.put(key, String(by), ttlMs);
       return by;
     }
     e.value = String(Number(e.value) + by);
     return Number(e.value);
   }
   async set(key: string, value: string, ttlMs: number) {
-    this.map.set(key, { value, expiresAt: this.now() + ttlMs });
+    this.put(key, value, ttlMs);
   }
   async del(keys: string[]) {
     let n = 0;
@@ -147,7 +157,7 @@ export class MemoryKv implements Kv {
   async incrWindow(key: string, ttlMs: number) {
     const e = this.live(key);
     if (!e) {
-      this.map.set(key, { value: '1', expiresAt: this.now() + ttlMs });
+      this.put(key, '1', ttlMs);
       return { count: 1, ttlMs };
     }
     e.value = String(Number(e.value) + 1);

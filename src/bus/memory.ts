@@ -1,3 +1,4 @@
+import { MemoryKv } from './kv.ts';
 import type { Bus, Claim, Fields, GroupInfo, ReadOptions, ReclaimOptions, StreamEntry } from './types.ts';
 import { deadLetterStream } from './types.ts';
 
@@ -33,12 +34,13 @@ const compareIds = (a: string, b: string): number => {
 export class MemoryBus implements Bus {
   readonly kind = 'memory' as const;
   private readonly streams = new Map<string, Stream>();
-  /** appendOnce's claimed keys, with when each expires. */
-  private readonly claims = new Map<string, number>();
-  private pruneClaimsAt = 10_000;
+  /** appendOnce's claimed keys. */
+  private readonly claims: MemoryKv;
   private closed = false;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(private readonly now: () => number = Date.now) {
+    this.claims = new MemoryKv(now);
+  }
 
   private stream(name: string): Stream {
     let s = this.streams.get(name);
@@ -65,15 +67,7 @@ export class MemoryBus implements Bus {
 
   async appendOnce(claim: Claim | undefined, entries: { stream: string; fields: Fields }[]) {
     this.assertOpen();
-    if (claim) {
-      const now = this.now();
-      if ((this.claims.get(claim.key) ?? 0) > now) return null;
-      this.claims.set(claim.key, now + claim.ttlMs);
-      if (this.claims.size > this.pruneClaimsAt) {
-        for (const [key, until] of this.claims) if (until <= now) this.claims.delete(key);
-        this.pruneClaimsAt = Math.max(10_000, this.claims.size * 2);
-      }
-    }
+    if (claim && !(await this.claims.setIfAbsent(claim.key, '1', claim.ttlMs))) return null;
     const ids: string[] = [];
     for (const e of entries) ids.push(...(await this.appendMany(e.stream, [e.fields])));
     return ids;

@@ -42,8 +42,9 @@ export interface Bus {
   /**
    * Claims `claim.key` for `claim.ttlMs` and appends the entries, each to its stream, as one step: resolves to
    * their ids, or to null (and appends nothing) when the key was already claimed and has not expired. Without
-   * a claim it only appends. Claims share the key space of the Kv made for this bus (a replay guard). When
-   * the key was claimed but some entries could not be appended, throws PartialAppendError saying which were.
+   * a claim it only appends. On Redis, claims share the key space of the Kv made for this bus (the spool's
+   * replay guard relies on it). When the key was claimed but some entries could not be appended, throws
+   * PartialAppendError saying which were.
    */
   appendOnce(
     claim: Claim | undefined,

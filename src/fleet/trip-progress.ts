@@ -136,14 +136,12 @@ export async function handleEventsForTrips(sql: Sql, events: StoredEvent[]): Pro
   const advanced: TripAdvance[] = [];
   // Most geofence events are of trucks with no open trip: one query for the batch rules those out, instead
   // of one per event. A trip opened meanwhile cannot have been waiting for an event older than itself.
-  const trucks = events.flatMap((e) => {
-    const g = GEOFENCE_EVENTS.has(e.type) ? readPayload(e) : undefined;
-    return g ? [g.truckId] : [];
-  });
-  if (trucks.length === 0) return advanced;
-  const onTrips = await db.trucksOnOpenTrips(sql, [...new Set(trucks)]);
-  for (const event of events) {
-    const truckId = GEOFENCE_EVENTS.has(event.type) ? readPayload(event)?.truckId : undefined;
+  const trucks = events.map((e) => (GEOFENCE_EVENTS.has(e.type) ? readPayload(e)?.truckId : undefined));
+  const onTrips = await db.trucksOnOpenTrips(sql, [
+    ...new Set(trucks.filter((t): t is string => t !== undefined)),
+  ]);
+  for (const [i, event] of events.entries()) {
+    const truckId = trucks[i];
     if (!truckId || !onTrips.has(truckId)) continue;
     const change = await advanceTripsFromGeofenceEvent(sql, event);
     if (change) advanced.push(change);

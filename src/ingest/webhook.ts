@@ -166,22 +166,22 @@ async function keep(
   requestId: string,
   entries: SpoolEntry[],
 ): Promise<boolean> {
-  const spooling = spool?.spool.active ?? false;
+  if (!spool) return (await bus.appendOnce(claim, entries)) !== null;
+  const spooling = spool.spool.active;
   let unkept = entries;
   if (!spooling) {
     try {
       return (await bus.appendOnce(claim, entries)) !== null;
     } catch (err) {
-      if (!spool) throw err;
       // The key is ours and some shards are on their streams: spool the rest.
       if (err instanceof PartialAppendError) unkept = entries.filter((_, i) => !err.ids[i]);
     }
   }
   // The spool's guard asks Redis and, when Redis fails, the database.
-  if (unkept === entries && claim && !(await spool!.replayGuard.setIfAbsent(claim.key, '1', claim.ttlMs)))
+  if (unkept === entries && claim && !(await spool.replayGuard.setIfAbsent(claim.key, '1', claim.ttlMs)))
     return false;
   try {
-    await spool!.spool.put(requestId, unkept);
+    await spool.spool.put(requestId, unkept);
   } catch (err) {
     if (!spooling) throw err;
     await bus.appendOnce(undefined, entries);
