@@ -27,24 +27,51 @@ export interface PresenceChange {
  * Applies entries and exits in the order they happened (a truck can leave and re-enter within one batch).
  * Replays are no-ops: an entry already recorded at that time is skipped, and an exit only closes a visit
  * that began before it.
+ *
+ * Set-based, so a batch's transaction stays short (it holds back vacuum of the trucks table the position
+ * writer updates all the time): the changes go in waves, the n-th change of each (truck, geofence) in wave
+ * n, each wave one exit statement and one entry statement over distinct pairs. Nearly every batch is one wave.
  */
 export async function applyPresenceChanges(tx: TxSql, changes: PresenceChange[]): Promise<void> {
-  // Sent together and run in order on the transaction's connection (postgres.js pipelines them): one round
-  // trip for the batch instead of one per change.
+  const waves: PresenceChange[][] = [];
+  const seen = new Map<string, number>();
+  for (const c of changes) {
+    const key = `${c.truckId}:${c.geofenceId}`;
+    const n = seen.get(key) ?? 0;
+    seen.set(key, n + 1);
+    if (n === waves.length) waves.push([]);
+    waves[n]!.push(c);
+  }
+  // Sent together and run in order on the transaction's connection (postgres.js pipelines them).
   await Promise.all(
-    changes.map((c) =>
-      c.type === 'exited'
-        ? tx`
-            update geofence_presence set exited_at = ${c.at}
-            where truck_id = ${c.truckId} and geofence_id = ${c.geofenceId} and exited_at is null
-              and entered_at <= ${c.at}`
-        : tx`
+    waves.flatMap((wave) => {
+      const exits = wave.filter((c) => c.type === 'exited');
+      const entries = wave.filter((c) => c.type === 'entered');
+      return [
+        exits.length > 0 &&
+          tx`
+            update geofence_presence p set exited_at = c.at
+            from unnest(
+              ${pgArray(exits.map((c) => c.truckId))}::uuid[],
+              ${pgArray(exits.map((c) => c.geofenceId))}::uuid[],
+              ${pgArray(exits.map((c) => c.at))}::timestamptz[]
+            ) as c(truck_id, geofence_id, at)
+            where p.truck_id = c.truck_id and p.geofence_id = c.geofence_id and p.exited_at is null
+              and p.entered_at <= c.at`,
+        entries.length > 0 &&
+          tx`
             insert into geofence_presence (truck_id, geofence_id, entered_at)
-            select ${c.truckId}, ${c.geofenceId}, ${c.at}
+            select c.truck_id, c.geofence_id, c.at
+            from unnest(
+              ${pgArray(entries.map((c) => c.truckId))}::uuid[],
+              ${pgArray(entries.map((c) => c.geofenceId))}::uuid[],
+              ${pgArray(entries.map((c) => c.at))}::timestamptz[]
+            ) as c(truck_id, geofence_id, at)
             where not exists (
-              select 1 from geofence_presence
-              where truck_id = ${c.truckId} and geofence_id = ${c.geofenceId}
-                and (exited_at is null or entered_at = ${c.at}))`,
-    ),
+              select 1 from geofence_presence p
+              where p.truck_id = c.truck_id and p.geofence_id = c.geofence_id
+                and (p.exited_at is null or p.entered_at = c.at))`,
+      ].filter((q) => q !== false);
+    }),
   );
 }
