@@ -37,7 +37,11 @@ const TRUCKS = 5_000;
 const BATCH = 50;
 const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 10_000);
 const E2E_MS = Number(process.env.BENCH_E2E_MS ?? 15_000);
-const E2E_RATE = Number(process.env.BENCH_E2E_RATE ?? 20_000);
+/**
+ * Phase (c) offers 1.5 times the 20,000/s target: offered exactly the target, the figure (stored ÷ time until
+ * drained) could only ever fall short of it, by however long the last batch took to drain.
+ */
+const E2E_RATE = Number(process.env.BENCH_E2E_RATE ?? 30_000);
 const EVAL_WARMUP = 30_000;
 /** (a) and (b) each run in this many windows, in turns. */
 const ALTERNATIONS = 5;
@@ -290,9 +294,9 @@ async function main() {
   const driven = bodies(rounds + lagRounds, Date.now() - (rounds + lagRounds) * 10_000 - 60_000);
   const e2eBodies = driven.slice(0, rounds * (TRUCKS / BATCH));
   const e2eStarted = performance.now();
-  // Offered at the target rate (E2E_RATE positions/s in requests of 50): the figure is what was stored and
-  // evaluated per second from the first request until the pipeline had drained, so it reaches the target
-  // only if the pipeline keeps up with it.
+  // Offered at E2E_RATE positions/s in requests of 50: the figure is what was stored and evaluated per second
+  // from the first request until the pipeline had drained, so it is what the pipeline sustains (at most what
+  // was offered); the drain time after the last request says how far behind it had fallen.
   const c = await load({
     url: `${wt.url}${WEBHOOK_PATH}`,
     secret: SECRET,
@@ -318,7 +322,9 @@ async function main() {
     if (performance.now() - e2eStarted > 300_000) throw new Error(`pipeline did not drain: ${behind} behind`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  const e2eSeconds = (performance.now() - e2eStarted) / 1000;
+  // From the loader's first request (not from spawning it) to drained.
+  const e2eSeconds = (Date.now() - c.startedAtMs!) / 1000;
+  const drainSeconds = e2eSeconds - c.elapsedS;
   const stored = await countPositions(url2);
   if (stored < accepted)
     throw new Error(`drained, but only ${stored} of ${accepted} fixes accepted are stored`);
@@ -430,6 +436,8 @@ async function main() {
     settled,
     e2e_positions: stored,
     e2e_seconds: Number(e2eSeconds.toFixed(1)),
+    e2e_offered_positions_per_s: Math.round(accepted / c.elapsedS),
+    e2e_drain_seconds: Number(drainSeconds.toFixed(1)),
     failed_requests: a.failed + b.failed + b50.failed + c.failed + d.failed,
     geofences: GEOFENCES,
     trucks: TRUCKS,
@@ -445,7 +453,7 @@ async function main() {
     `(b2) webhook accept, 50 fixes ${Math.round(b50.rps)} req/s = ${figures.accept_batch50_positions_per_s} positions/s`,
   );
   console.log(
-    `(c) whole pipeline            ${figures.e2e_positions_per_s} positions/s (${stored} stored + geofences evaluated in ${figures.e2e_seconds} s)`,
+    `(c) whole pipeline            ${figures.e2e_positions_per_s} positions/s (${stored} stored + geofences evaluated in ${figures.e2e_seconds} s; offered ${figures.e2e_offered_positions_per_s}/s, drained ${figures.e2e_drain_seconds} s after the last request)`,
   );
   console.log(
     `    then settled              ${figures.settle_seconds} s until the outbox and the event stream's groups caught up${settled ? '' : ' (gave up at 60 s)'}`,

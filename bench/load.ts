@@ -40,6 +40,8 @@ let ok = 0;
 let failed = 0;
 let next = job.startAt ?? 0;
 const started = performance.now();
+/** Wall clock at the first request, for a caller timing what follows from it (same machine, same clock). */
+const startedAtMs = Date.now();
 const deadline = started + job.durationMs;
 
 function post(): Promise<void> {
@@ -111,6 +113,6 @@ latencies.sort((a, b) => a - b);
 const pct = (p: number) =>
   latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
 process.stdout.write(
-  `${JSON.stringify({ sent, ok, failed, elapsedS, rps: ok / elapsedS, p50: pct(50), p95: pct(95), p99: pct(99), latencies: job.keepLatencies ? latencies.map((l) => Number(l.toFixed(3))) : undefined, sentAt: job.rps && !job.paths ? sentAt : undefined })}\n`,
+  `${JSON.stringify({ sent, ok, failed, elapsedS, startedAtMs, rps: ok / elapsedS, p50: pct(50), p95: pct(95), p99: pct(99), latencies: job.keepLatencies ? latencies.map((l) => Number(l.toFixed(3))) : undefined, sentAt: job.rps && !job.paths ? sentAt : undefined })}\n`,
 );
 agent.destroy();

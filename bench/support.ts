@@ -10,6 +10,8 @@ export interface LoadResult {
   ok: number;
   failed: number;
   elapsedS: number;
+  /** Date.now() when the loader began sending. */
+  startedAtMs?: number;
   rps: number;
   p50: number;
   p95: number;
