@@ -16,25 +16,18 @@ describe('geofence presence changes, applied a batch at a time', () => {
     testDb = await createTestDb();
     truckId = (await insertTruck(testDb.sql, { truckNumber: 'KJA-310PR' })).id;
     otherTruckId = (await insertTruck(testDb.sql, { truckNumber: 'KJA-311PR' })).id;
-    const circle = (lat: number) => ({ kind: 'circle' as const, center: { lat, lng: 3.36 }, radiusM: 300 });
-    portId = (
-      await insertGeofence(testDb.sql, {
-        name: 'Apapa',
-        type: 'terminal',
-        shape: circle(6.44),
-        minDwellS: 60,
-        exitMarginM: 50,
-      })
-    ).id;
-    depotId = (
-      await insertGeofence(testDb.sql, {
-        name: 'Depot',
-        type: 'client',
-        shape: circle(6.5),
-        minDwellS: 60,
-        exitMarginM: 50,
-      })
-    ).id;
+    const geofence = async (name: string, type: 'terminal' | 'client', lat: number) =>
+      (
+        await insertGeofence(testDb.sql, {
+          name,
+          type,
+          shape: { kind: 'circle', center: { lat, lng: 3.36 }, radiusM: 300 },
+          minDwellS: 60,
+          exitMarginM: 50,
+        })
+      ).id;
+    portId = await geofence('Apapa', 'terminal', 6.44);
+    depotId = await geofence('Depot', 'client', 6.5);
   });
 
   afterAll(async () => {
