@@ -262,12 +262,13 @@ async function main() {
 
   // (a) the ceiling, and (b) the accept path: webhook only, nothing consuming; measured in turns.
   // (a) and (b) send what LocoNav sends: one live-location object per request, each body unique (a
-  // signature is good once). (b2) is the same path with arrays of 50.
+  // signature is good once), and the same requests, signed, to both: the load generator shares the cores,
+  // so signing for (b) alone would charge its HMAC to the webhook. (b2) is the same path with arrays of 50.
   const single = bodies(8, Date.now() - 240_000, TRUCKS, 'BEN', 1);
   const ceiling = await startBare();
   let wt = await start(url, 'webhook');
   const [a, b] = await alternate([
-    { url: ceiling.url, bodies: single, concurrency: 32 },
+    { url: ceiling.url, secret: SECRET, bodies: single, concurrency: 32 },
     { url: `${wt.url}${WEBHOOK_PATH}`, secret: SECRET, bodies: single, concurrency: 32 },
   ]);
   await ceiling.close();
