@@ -42,36 +42,34 @@ export async function applyPresenceChanges(tx: TxSql, changes: PresenceChange[])
     if (n === waves.length) waves.push([]);
     waves[n]!.push(c);
   }
+  const statements: Promise<unknown>[] = [];
+  for (const wave of waves) {
+    const exits = wave.filter((c) => c.type === 'exited');
+    const entries = wave.filter((c) => c.type === 'entered');
+    if (exits.length > 0)
+      statements.push(tx`
+        update geofence_presence p set exited_at = c.at
+        from unnest(
+          ${pgArray(exits.map((c) => c.truckId))}::uuid[],
+          ${pgArray(exits.map((c) => c.geofenceId))}::uuid[],
+          ${pgArray(exits.map((c) => c.at))}::timestamptz[]
+        ) as c(truck_id, geofence_id, at)
+        where p.truck_id = c.truck_id and p.geofence_id = c.geofence_id and p.exited_at is null
+          and p.entered_at <= c.at`);
+    if (entries.length > 0)
+      statements.push(tx`
+        insert into geofence_presence (truck_id, geofence_id, entered_at)
+        select c.truck_id, c.geofence_id, c.at
+        from unnest(
+          ${pgArray(entries.map((c) => c.truckId))}::uuid[],
+          ${pgArray(entries.map((c) => c.geofenceId))}::uuid[],
+          ${pgArray(entries.map((c) => c.at))}::timestamptz[]
+        ) as c(truck_id, geofence_id, at)
+        where not exists (
+          select 1 from geofence_presence p
+          where p.truck_id = c.truck_id and p.geofence_id = c.geofence_id
+            and (p.exited_at is null or p.entered_at = c.at))`);
+  }
   // Sent together and run in order on the transaction's connection (postgres.js pipelines them).
-  await Promise.all(
-    waves.flatMap((wave) => {
-      const exits = wave.filter((c) => c.type === 'exited');
-      const entries = wave.filter((c) => c.type === 'entered');
-      return [
-        exits.length > 0 &&
-          tx`
-            update geofence_presence p set exited_at = c.at
-            from unnest(
-              ${pgArray(exits.map((c) => c.truckId))}::uuid[],
-              ${pgArray(exits.map((c) => c.geofenceId))}::uuid[],
-              ${pgArray(exits.map((c) => c.at))}::timestamptz[]
-            ) as c(truck_id, geofence_id, at)
-            where p.truck_id = c.truck_id and p.geofence_id = c.geofence_id and p.exited_at is null
-              and p.entered_at <= c.at`,
-        entries.length > 0 &&
-          tx`
-            insert into geofence_presence (truck_id, geofence_id, entered_at)
-            select c.truck_id, c.geofence_id, c.at
-            from unnest(
-              ${pgArray(entries.map((c) => c.truckId))}::uuid[],
-              ${pgArray(entries.map((c) => c.geofenceId))}::uuid[],
-              ${pgArray(entries.map((c) => c.at))}::timestamptz[]
-            ) as c(truck_id, geofence_id, at)
-            where not exists (
-              select 1 from geofence_presence p
-              where p.truck_id = c.truck_id and p.geofence_id = c.geofence_id
-                and (p.exited_at is null or p.entered_at = c.at))`,
-      ].filter((q) => q !== false);
-    }),
-  );
+  await Promise.all(statements);
 }
