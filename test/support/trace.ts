@@ -1,11 +1,26 @@
 // The real bus-304 trace and its stops (see shared/data/PROVENANCE.md). shared/ sits beside the repo,
-// both here and where CI clones it, so the path is resolved from the repo root rather than the cwd.
+// both here and where CI clones it, so the path is resolved from the repo root rather than the cwd;
+// WT_SHARED_DATA names its data directory for a clone that lives elsewhere.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
-const DATA_DIR = path.resolve(REPO_ROOT, '../shared/data/limerick-bus-304');
+const DATA_DIR = path.join(
+  process.env.WT_SHARED_DATA ?? path.resolve(REPO_ROOT, '../shared/data'),
+  'limerick-bus-304',
+);
+
+function readData(file: string): string {
+  const at = path.join(DATA_DIR, file);
+  if (!existsSync(at)) {
+    throw new Error(
+      `test data not found at ${at}: the real GPS trace lives in shared/data beside the repository; ` +
+        'clone beside it, or set WT_SHARED_DATA to that data directory',
+    );
+  }
+  return readFileSync(at, 'utf8');
+}
 
 export interface TracePoint {
   time: Date;
@@ -26,7 +41,7 @@ export interface BusStop {
 
 /** 2,144 fixes at ~1 Hz, 2019-02-18 07:45:50Z to 09:00:26Z, in time order. */
 export function loadBusTrace(): TracePoint[] {
-  return readFileSync(path.join(DATA_DIR, 'bus304_2019-02-18_track.csv'), 'utf8')
+  return readData('bus304_2019-02-18_track.csv')
     .trim()
     .split('\n')
     .slice(1)
@@ -49,7 +64,7 @@ interface StopFeature {
 /** The route's 36 stops in the order the trip passes them. */
 export function loadBusStops(): BusStop[] {
   return (
-    JSON.parse(readFileSync(path.join(DATA_DIR, 'stops_304_to_ul.geojson'), 'utf8')) as {
+    JSON.parse(readData('stops_304_to_ul.geojson')) as {
       features: StopFeature[];
     }
   ).features
