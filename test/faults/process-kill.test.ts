@@ -54,11 +54,18 @@ describe('fault: the process killed (SIGKILL) mid-batch', () => {
     const released = new Promise<void>((r) => {
       release = r;
     });
+    let locked!: () => void;
+    const lockTaken = new Promise<void>((r) => {
+      locked = r;
+    });
     const held = locker.begin(async (tx) => {
       await tx`lock table vehicle_positions in share mode`;
+      locked();
       await released;
     });
     try {
+      // Only send once the lock is held: a batch the writer committed before it would be stored already.
+      await Promise.race([lockTaken, held]);
       const sender = startSender({ baseUrl: url, secret: WEBHOOK_SECRET, concurrency: 2 });
       await sender.answered(30);
       await sender.stop();
