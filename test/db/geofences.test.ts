@@ -101,12 +101,18 @@ describe('geofence queries for the watcher, the agent and /truck', () => {
     const held = new Promise<void>((r) => {
       release = r;
     });
+    let started!: () => void;
+    const begun = new Promise<void>((r) => {
+      started = r;
+    });
     // now() is the transaction's start, so this update commits an updated_at older than the one after it.
     const slowWrite = testDb.sql.begin(async (tx) => {
       await tx`select now()`;
+      started();
       await held;
       await updateGeofence(tx, slow.id, { ...base, name: 'Slow', shape: moved });
     });
+    await Promise.race([begun, slowWrite]);
     await new Promise((r) => setTimeout(r, 20));
     await updateGeofence(testDb.sql, fast.id, { ...base, name: 'Fast', shape: moved });
     const before = await geofenceVersion(testDb.sql);
