@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { RespConnection, type RespReply, RespReplyError } from './resp.ts';
 import type { Bus, Claim, Fields, GroupInfo, ReadOptions, ReclaimOptions, StreamEntry } from './types.ts';
 import { deadLetterStream, PartialAppendError } from './types.ts';
 
@@ -46,6 +48,7 @@ for c = 1, tonumber(ARGV[1]) do
   if fresh then out[c] = ids else out[c] = 0 end
 end
 return out`;
+const APPEND_ONCE_SHA = createHash('sha1').update(APPEND_ONCE).digest('hex');
 
 /** Calls to appendOnce waiting for the next script run, and the most one run takes. */
 interface OnceCall {
@@ -72,11 +75,13 @@ export class RedisBus implements Bus {
   private readonly blocking = new Map<string, { conn: Redis; ready: Promise<void> }>();
   private closed = false;
   private readonly onceQueue: OnceCall[] = [];
+  /** appendOnce's own connection: its script runs are the webhook's hot path (see resp.ts). */
+  private readonly fast: RespConnection;
 
-  private constructor(redis: Redis, prefix: string) {
+  private constructor(redis: Redis, fast: RespConnection, prefix: string) {
     this.redis = redis;
+    this.fast = fast;
     this.prefix = prefix;
-    redis.defineCommand('wtAppendOnce', { lua: APPEND_ONCE });
   }
 
   static async connect(opts: RedisBusOptions): Promise<RedisBus> {
@@ -93,7 +98,14 @@ export class RedisBus implements Bus {
       // Connection errors surface as rejected commands; ioredis reconnects on its own.
     });
     await redis.connect();
-    return new RedisBus(redis, opts.prefix ?? 'wt:');
+    let fast: RespConnection;
+    try {
+      fast = await RespConnection.open(opts.url, { connectTimeoutMs: 5_000 });
+    } catch (err) {
+      redis.disconnect();
+      throw err;
+    }
+    return new RedisBus(redis, fast, opts.prefix ?? 'wt:');
   }
 
   private key(stream: string) {
@@ -144,29 +156,39 @@ export class RedisBus implements Bus {
           args.push(flat.length, ...flat);
         }
       }
-      (this.redis as Redis & { wtAppendOnce(...a: (string | number)[]): Promise<(string[] | 0)[]> })
-        .wtAppendOnce(keys.length, ...keys, ...args)
-        .then(
-          (replies) => {
-            for (const [i, c] of calls.entries()) {
-              const ids = replies[i]!;
-              const refused = ids === 0 ? undefined : ids.find((id) => id.startsWith('!'));
-              if (ids === 0) c.resolve(null);
-              else if (refused === undefined) c.resolve(ids);
-              else
-                c.reject(
-                  new PartialAppendError(
-                    ids.map((id) => (id.startsWith('!') ? undefined : id)),
-                    refused.slice(1),
-                  ),
-                );
-            }
-          },
-          (err) => {
-            for (const c of calls) c.reject(err);
-          },
-        );
+      this.runAppendOnce(keys, args).then(
+        (replies) => {
+          for (const [i, c] of calls.entries()) {
+            const ids = replies[i]!;
+            const refused = ids === 0 ? undefined : ids.find((id) => id.startsWith('!'));
+            if (ids === 0) c.resolve(null);
+            else if (refused === undefined) c.resolve(ids);
+            else
+              c.reject(
+                new PartialAppendError(
+                  ids.map((id) => (id.startsWith('!') ? undefined : id)),
+                  refused.slice(1),
+                ),
+              );
+          }
+        },
+        (err) => {
+          for (const c of calls) c.reject(err);
+        },
+      );
     }
+  }
+
+  /** The script by its hash; by its text when Redis does not have it (after a restart), which caches it. */
+  private async runAppendOnce(keys: string[], args: (string | number)[]): Promise<(string[] | 0)[]> {
+    let reply: RespReply;
+    try {
+      reply = await this.fast.command(['EVALSHA', APPEND_ONCE_SHA, keys.length, ...keys, ...args]);
+    } catch (err) {
+      if (!(err instanceof RespReplyError && err.message.startsWith('NOSCRIPT'))) throw err;
+      reply = await this.fast.command(['EVAL', APPEND_ONCE, keys.length, ...keys, ...args]);
+    }
+    return reply as (string[] | 0)[];
   }
 
   async appendMany(stream: string, entries: Fields[]): Promise<string[]> {
@@ -312,6 +334,7 @@ export class RedisBus implements Bus {
     await Promise.all(
       [...this.blocking.values()].map(({ conn }) => conn.quit().catch(() => conn.disconnect())),
     );
+    await this.fast.close();
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

@@ -41,20 +41,24 @@ export interface OwnRedis {
 
 /**
  * A redis-server of the test's own, for tests that stop and restart it. `persistent` keeps an append-only
- * file synced on every write, as production does, so a killed server comes back with what it acknowledged.
+ * file synced on every write, as production does, so a killed server comes back with what it acknowledged;
+ * `password` makes it require one (and its url carries it).
  */
-export async function startOwnRedis(opts: { persistent?: boolean } = {}): Promise<OwnRedis> {
+export async function startOwnRedis(
+  opts: { persistent?: boolean; password?: string } = {},
+): Promise<OwnRedis> {
   const port = await freePort();
   const dir = await mkdtemp(path.join(tmpdir(), 'wt-redis-'));
   const persistence = opts.persistent
     ? ['--appendonly', 'yes', '--appendfsync', 'always']
     : ['--appendonly', 'no'];
+  const auth = opts.password ? ['--requirepass', opts.password] : [];
   let child: ChildProcess | undefined;
   const start = async () => {
     if (child && child.exitCode === null && child.signalCode === null) return; // already running
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir],
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, ...auth, '--dir', dir],
       {
         stdio: 'ignore',
       },
@@ -73,7 +77,9 @@ export async function startOwnRedis(opts: { persistent?: boolean } = {}): Promis
   };
   await start();
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: opts.password
+      ? `redis://:${encodeURIComponent(opts.password)}@127.0.0.1:${port}`
+      : `redis://127.0.0.1:${port}`,
     port,
     start,
     stop,
