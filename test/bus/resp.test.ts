@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RedisBus } from '../../src/bus/redis.ts';
@@ -135,6 +137,18 @@ describe('RespConnection against a server of its own', () => {
     )) as Error;
     expect(err.message).toMatch(/^Redis refused AUTH: WRONGPASS/);
     expect(err.message).not.toContain('not-it');
+  });
+
+  it('speaks TLS to a rediss:// url, trusting the authorities Node trusts and no other', async () => {
+    own = await startOwnRedis({ tls: true });
+    await expect(RespConnection.open(own.url)).rejects.toThrow(/certificate/);
+    // The same bus in a process told to trust the server's authority, as NODE_EXTRA_CA_CERTS does in production.
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'test/support/redis-probe.ts', own.url],
+      { env: { ...process.env, NODE_EXTRA_CA_CERTS: own.caFile }, timeout: 30_000 },
+    );
+    expect(JSON.parse(stdout)).toEqual({ ids: [expect.any(String)], again: null, stored: [{ n: '1' }] });
   });
 
   it('fails at once while the server is down, and is back by itself when the server is', async () => {

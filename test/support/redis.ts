@@ -1,5 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -35,6 +36,8 @@ export interface OwnRedis {
   port: number;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** With `tls`: the certificate authority that signed the server's certificate (for localhost). */
+  caFile?: string;
   /** Stops the server and removes its directory. */
   dispose(): Promise<void>;
 }
@@ -42,10 +45,11 @@ export interface OwnRedis {
 /**
  * A redis-server of the test's own, for tests that stop and restart it. `persistent` keeps an append-only
  * file synced on every write, as production does, so a killed server comes back with what it acknowledged;
- * `password` makes it require one (and its url carries it).
+ * `password` makes it require one (and its url carries it); `tls` makes it speak only TLS, with a
+ * certificate for localhost signed by an authority of its own (a rediss:// url).
  */
 export async function startOwnRedis(
-  opts: { persistent?: boolean; password?: string } = {},
+  opts: { persistent?: boolean; password?: string; tls?: boolean } = {},
 ): Promise<OwnRedis> {
   const port = await freePort();
   const dir = await mkdtemp(path.join(tmpdir(), 'wt-redis-'));
@@ -53,12 +57,22 @@ export async function startOwnRedis(
     ? ['--appendonly', 'yes', '--appendfsync', 'always']
     : ['--appendonly', 'no'];
   const auth = opts.password ? ['--requirepass', opts.password] : [];
+  const caFile = opts.tls ? makeCertificates(dir) : undefined;
+  const listen = opts.tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-auth-clients', 'no']
+    : ['--port', String(port)];
+  const tlsFiles = opts.tls
+    ? [
+        ...['--tls-cert-file', path.join(dir, 'server.crt'), '--tls-key-file', path.join(dir, 'server.key')],
+        ...['--tls-ca-cert-file', caFile!],
+      ]
+    : [];
   let child: ChildProcess | undefined;
   const start = async () => {
     if (child && child.exitCode === null && child.signalCode === null) return; // already running
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, ...auth, '--dir', dir],
+      [...listen, '--bind', '127.0.0.1', '--save', '', ...persistence, ...auth, ...tlsFiles, '--dir', dir],
       {
         stdio: 'ignore',
       },
@@ -77,10 +91,9 @@ export async function startOwnRedis(
   };
   await start();
   return {
-    url: opts.password
-      ? `redis://:${encodeURIComponent(opts.password)}@127.0.0.1:${port}`
-      : `redis://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'rediss' : 'redis'}://${opts.password ? `:${encodeURIComponent(opts.password)}@` : ''}${opts.tls ? 'localhost' : '127.0.0.1'}:${port}`,
     port,
+    caFile,
     start,
     stop,
     dispose: async () => {
@@ -88,6 +101,32 @@ export async function startOwnRedis(
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A certificate authority and a server certificate for localhost it signed, in `dir`; the authority's file. */
+function makeCertificates(dir: string): string {
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  const newKey = ['-newkey', 'rsa:2048', '-nodes'];
+  openssl(
+    'req',
+    '-x509',
+    ...newKey,
+    '-days',
+    '2',
+    '-subj',
+    '/CN=watchtower-test-ca',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+  );
+  openssl('req', ...newKey, '-subj', '/CN=localhost', '-keyout', 'server.key', '-out', 'server.csr');
+  writeFileSync(path.join(dir, 'server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+  openssl(
+    ...['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial'],
+    ...['-days', '2', '-extfile', 'server.ext', '-out', 'server.crt'],
+  );
+  return path.join(dir, 'ca.crt');
 }
 
 function canConnect(port: number): Promise<boolean> {
