@@ -70,16 +70,7 @@ export function webhookRoutes(deps: WebhookDeps) {
       const receivedAtMs = now();
       const nowDate = new Date(receivedAtMs);
       const rejected: Rejection[] = [];
-      const byShard = new Map<number, { fixes: NormalizedFix[]; alerts: NormalizedAlert[] }>();
-      const shardFor = (key: string) => {
-        const shard = shardOf(key, deps.shards);
-        let b = byShard.get(shard);
-        if (!b) {
-          b = { fixes: [], alerts: [] };
-          byShard.set(shard, b);
-        }
-        return b;
-      };
+      const byShard: ByShard = new Map();
       let fixes = 0;
       let alerts = 0;
       for (let index = 0; index < items.length; index++) {
@@ -91,7 +82,9 @@ export function webhookRoutes(deps: WebhookDeps) {
         }
         if (parsed.value.kind === 'alert') {
           const alert = parsed.value.alert;
-          shardFor(truckKeyOf({ vehicleNumber: alert.vehicleNumber })).alerts.push(alert);
+          shardBatch(byShard, truckKeyOf({ vehicleNumber: alert.vehicleNumber }), deps.shards).alerts.push(
+            alert,
+          );
           alerts++;
           continue;
         }
@@ -102,7 +95,7 @@ export function webhookRoutes(deps: WebhookDeps) {
           deps.metrics.positions.inc({ outcome: verdict.reason });
           continue;
         }
-        shardFor(truckKeyOf(fix)).fixes.push(fix);
+        shardBatch(byShard, truckKeyOf(fix), deps.shards).fixes.push(fix);
         fixes++;
       }
 
@@ -118,10 +111,17 @@ export function webhookRoutes(deps: WebhookDeps) {
         };
       }
 
-      const entries: SpoolEntry[] = [...byShard].map(([shard, b]) => ({
-        stream: positionStream(shard),
-        fields: { ...encodeBatch({ ...b, requestId: req.id, receivedAtMs }), ...traceFields(req) },
-      }));
+      const trace = traceFields(req);
+      const entries: SpoolEntry[] = [];
+      for (const [shard, batch] of byShard) {
+        const fields = encodeBatch({
+          fixes: batch.fixes,
+          alerts: batch.alerts,
+          requestId: req.id,
+          receivedAtMs,
+        });
+        entries.push({ stream: positionStream(shard), fields: Object.assign(fields, trace) });
+      }
       // Claimed with the entries it admits, so the replay check costs no round trip of its own.
       const claim: Claim | undefined =
         credential.via === 'signature' ? { key: credential.replayKey, ttlMs: REPLAY_KEY_TTL_MS } : undefined;
@@ -151,6 +151,22 @@ export function webhookRoutes(deps: WebhookDeps) {
       return { accepted: fixes + alerts, rejected };
     });
   };
+}
+
+type ByShard = Map<number, { fixes: NormalizedFix[]; alerts: NormalizedAlert[] }>;
+
+/**
+ * The request's batch for the shard of `truckKey`. Not a closure in the handler: tsx names every closure it
+ * creates with an Object.defineProperty, a cost per request on the hot path.
+ */
+function shardBatch(byShard: ByShard, truckKey: string, shards: number) {
+  const shard = shardOf(truckKey, shards);
+  let batch = byShard.get(shard);
+  if (!batch) {
+    batch = { fixes: [], alerts: [] };
+    byShard.set(shard, batch);
+  }
+  return batch;
 }
 
 /**
