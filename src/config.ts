@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseRedisUrl } from './bus/resp.ts';
 import { DEFAULT_OFFLINE_AFTER_MS } from './domain/offline.ts';
 import { isValidTimeZone } from './domain/time.ts';
 
@@ -71,7 +72,14 @@ const schema = z.object({
   PORT: intInRange(0, 65535, 3000),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   DATABASE_URL: optionalUrl(['postgres:', 'postgresql:'], 'postgres://user@host:5432/watchtower'),
-  REDIS_URL: optionalUrl(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
+  REDIS_URL: optionalString.superRefine((s, ctx) => {
+    if (s === undefined) return;
+    try {
+      parseRedisUrl(s);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+  }),
   REDIS_PREFIX: z
     .string()
     .trim()

@@ -55,6 +55,26 @@ describe('loadConfig', () => {
     }
   });
 
+  it('takes a Redis URL both of its connections read alike, and says what is wrong with one, never its password', () => {
+    expect(loadConfig({ REDIS_URL: 'rediss://app:pw@cache.internal:6380/2' }).redisUrl).toBe(
+      'rediss://app:pw@cache.internal:6380/2',
+    );
+    const problem = (url: string) => {
+      try {
+        loadConfig({ REDIS_URL: url });
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(problem('http://cache:6379')).toContain('REDIS_URL: expected a redis:// or rediss:// URL');
+    expect(problem('redis://:hunter22@cache:6379/cache')).toContain(
+      'REDIS_URL: the path of a Redis URL is a database number',
+    );
+    expect(problem('redis://:hunter22@cache:6379/cache')).not.toContain('hunter22');
+    expect(problem('redis://cache:6379?db=3')).toContain('REDIS_URL: a Redis URL takes no ?options');
+  });
+
   it('treats empty strings as unset, as .env files write them', () => {
     const config = loadConfig({ DATABASE_URL: '', REDIS_URL: '  ', OPENAI_API_KEY: '' });
     expect(config.databaseUrl).toBeUndefined();

@@ -34,12 +34,19 @@ interface Target {
 
 /** redis://[user:password@]host[:port][/db] or rediss:// (TLS), as REDIS_URL takes them. */
 export function parseRedisUrl(url: string): Target {
-  const u = new URL(url);
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new Error('expected a redis:// or rediss:// URL such as redis://127.0.0.1:6379');
+  }
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
-    throw new Error(`REDIS_URL: expected redis:// or rediss://, got ${u.protocol}//`);
+    throw new Error(`expected a redis:// or rediss:// URL, got ${u.protocol}//`);
   }
   const path = u.pathname.replace(/^\//, '');
-  if (path !== '' && !/^\d+$/.test(path)) throw new Error('REDIS_URL: the path names a database by number');
+  if (path !== '' && !/^\d+$/.test(path)) throw new Error('the path of a Redis URL is a database number');
+  // Options both connections would not read alike are refused rather than half applied.
+  if (u.search !== '') throw new Error('a Redis URL takes no ?options: the database goes in the path');
   return {
     host: u.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1',
     port: u.port ? Number(u.port) : 6379,

@@ -54,7 +54,9 @@ describe('RESP parsing', () => {
     });
     expect(parseRedisUrl('redis://:secret@[::1]').host).toBe('::1');
     expect(() => parseRedisUrl('http://127.0.0.1:6379')).toThrow(/redis:\/\/ or rediss:\/\//);
-    expect(() => parseRedisUrl('redis://127.0.0.1:6379/zero')).toThrow(/database by number/);
+    expect(() => parseRedisUrl('redis://127.0.0.1:6379/zero')).toThrow(/a database number/);
+    expect(() => parseRedisUrl('redis://127.0.0.1:6379?db=2')).toThrow(/no \?options/);
+    expect(() => parseRedisUrl('not a url')).toThrow(/such as redis:\/\/127.0.0.1:6379/);
   });
 });
 
