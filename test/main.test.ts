@@ -20,7 +20,7 @@ describe('the process (src/main.ts)', () => {
     expect(await run.exit).toBe(1);
     const text = run.lines.join('');
     expect(text).toContain('PORT: expected a whole number');
-    expect(text).toContain('REDIS_URL: expected a redis: or rediss: URL');
+    expect(text).toContain('REDIS_URL: expected a redis:// or rediss:// URL, got http://');
     expect(text.trim().split('\n')).toHaveLength(1);
   });
 
