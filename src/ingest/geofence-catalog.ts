@@ -30,6 +30,10 @@ export class GeofenceCatalog {
   private fingerprint = '';
   private checkedAt = 0;
   private checking: Promise<Catalog> | undefined;
+  // invalidate() calls so far, and how many of them the last finished check began after: until those agree,
+  // current() waits for a check.
+  private invalidations = 0;
+  private checkedAfter = 0;
 
   constructor(
     private readonly sql: Sql,
@@ -37,21 +41,27 @@ export class GeofenceCatalog {
   ) {}
 
   async current(): Promise<Catalog> {
-    if (this.catalog && Date.now() - this.checkedAt < this.pollMs) return this.catalog;
+    const mustCheck = this.checkedAfter < this.invalidations;
+    if (this.catalog && !mustCheck && Date.now() - this.checkedAt < this.pollMs) return this.catalog;
     // Every shard's watcher asks at once (at start, and each time the poll is due): one of them checks.
     if (!this.checking) {
       const checking = this.check().finally(() => {
         if (this.checking === checking) this.checking = undefined;
       });
+      // Nobody may be waiting for it (see below); a failed check is tried again at the next call.
+      checking.catch(() => {});
       this.checking = checking;
     }
+    // Due only by the clock: the catalog in hand answers while the check runs behind it, so the watchers do
+    // not all stop for the check's scan of the geofences every pollMs (it showed in the lag's tail).
+    if (this.catalog && !mustCheck) return this.catalog;
     return this.checking;
   }
 
   private async check(): Promise<Catalog> {
     const now = Date.now();
+    const generation = this.invalidations;
     const { fingerprint } = await geofenceVersion(this.sql);
-    this.checkedAt = now;
     if (!this.catalog || fingerprint !== this.fingerprint) {
       const shapes = await listActiveShapes(this.sql);
       const byId = new Map<string, GeofenceInfo>();
@@ -67,12 +77,14 @@ export class GeofenceCatalog {
       this.catalog = { index: new GeofenceIndex(shapes), byId, maxExitMarginM };
       this.fingerprint = fingerprint;
     }
+    this.checkedAt = now;
+    this.checkedAfter = Math.max(this.checkedAfter, generation);
     return this.catalog;
   }
 
   /** Forces the next `current()` to check the database (after a geofence change in this process). */
   invalidate(): void {
-    this.checkedAt = 0;
+    this.invalidations++;
     // A check already under way may have read the database before the change.
     this.checking = undefined;
   }
