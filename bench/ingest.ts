@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import Fastify from 'fastify';
 import postgres from 'postgres';
 import { startWatchTower, type WatchTower } from '../src/app.ts';
-import type { RedisBus } from '../src/bus/redis.ts';
+import { RedisBus } from '../src/bus/redis.ts';
 import { loadConfig } from '../src/config.ts';
 import { connect } from '../src/db/client.ts';
 import { insertGeofence, listActiveShapes } from '../src/db/geofences.ts';
@@ -192,25 +192,33 @@ async function start(url: string, roles: string, prefix = `bench-${Date.now()}:`
 }
 
 /**
- * The consumers role in a process of its own, as production scales it (one image, several roles): the
- * webhook and the consumers then each have an event loop. Resolves once its shard consumers run.
+ * A role in a process of its own, as production scales it (one image, several roles): each then has its own
+ * event loop, and none shares one with this harness and the bodies it holds. Resolves once the process is up
+ * (its shard consumers running, or its webhook listening at `url`).
  */
-async function startConsumersProcess(url: string, prefix: string): Promise<{ stop(): Promise<void> }> {
+async function startRoleProcess(
+  url: string,
+  prefix: string,
+  roles: string,
+): Promise<{ url: string; stop(): Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: root,
-    env: { PATH: process.env.PATH, ...benchEnv(url, 'consumers', prefix), LOG_LEVEL: 'info' },
+    env: { PATH: process.env.PATH, ...benchEnv(url, roles, prefix), LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  await new Promise<void>((resolve, reject) => {
+  const listening = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (c) => {
       out += c;
-      if (out.includes('Watch Tower is up')) resolve();
+      const up = out.split('\n').find((line) => line.includes('Watch Tower is up'));
+      if (up) resolve((JSON.parse(up) as { url: string }).url);
     });
-    child.once('exit', (code) => reject(new Error(`consumers process exited ${code}`)));
+    child.once('exit', (code) => reject(new Error(`${roles} process exited ${code}`)));
   });
+  child.stdout.removeAllListeners('data');
   child.stdout.resume();
   return {
+    url: listening,
     stop: () =>
       new Promise((resolve) => {
         child.once('exit', () => resolve());
@@ -266,7 +274,7 @@ async function main() {
   // so signing for (b) alone would charge its HMAC to the webhook. (b2) is the same path with arrays of 50.
   const single = bodies(8, Date.now() - 240_000, TRUCKS, 'BEN', 1);
   const ceiling = await startBare();
-  let wt = await start(url, 'webhook');
+  const wt = await start(url, 'webhook');
   const [a, b] = await alternate([
     { url: ceiling.url, secret: SECRET, bodies: single, concurrency: 32 },
     { url: `${wt.url}${WEBHOOK_PATH}`, secret: SECRET, bodies: single, concurrency: 32 },
@@ -286,8 +294,12 @@ async function main() {
   const url2 = await freshDatabase(baseUrl, 'watchtower_bench');
   await seed(url2);
   const prefix = `bench-${Date.now()}:`;
-  wt = await start(url2, 'webhook', prefix);
-  const consumers = await startConsumersProcess(url2, prefix);
+  // Webhook and consumers each in a process of their own, as production runs them; this harness only
+  // sends, and watches the streams over a connection of its own.
+  const webhook = await startRoleProcess(url2, prefix, 'webhook');
+  const consumers = await startRoleProcess(url2, prefix, 'consumers');
+  const bus = await RedisBus.connect({ url: redisUrl, prefix });
+  const shards = loadConfig(benchEnv(url2, 'webhook', prefix)).ingest.shards;
   const rounds = Math.ceil(((E2E_MS / 1000) * E2E_RATE * 1.2) / TRUCKS);
   // The trucks drive on through (c) and then (d): (d)'s fixes continue each truck's path, later in time, so
   // none is out of order or a jump (which the watcher would skip).
@@ -299,7 +311,7 @@ async function main() {
   // from the first request until the pipeline had drained, so it is what the pipeline sustains (at most what
   // was offered); the drain time after the last request says how far behind it had fallen.
   const c = await load({
-    url: `${wt.url}${WEBHOOK_PATH}`,
+    url: `${webhook.url}${WEBHOOK_PATH}`,
     secret: SECRET,
     bodies: e2eBodies,
     concurrency: 64,
@@ -313,9 +325,9 @@ async function main() {
   // PostgreSQL more than the writes it is timing. The stored rows are counted once, after.
   for (;;) {
     let behind = 0;
-    for (let s = 0; s < wt.config.ingest.shards; s++) {
+    for (let s = 0; s < shards; s++) {
       for (const group of [WRITER_GROUP, WATCHER_GROUP]) {
-        const info = await wt.bus.groupInfo(positionStream(s), group);
+        const info = await bus.groupInfo(positionStream(s), group);
         behind += (info.lag ?? 1) + info.pending;
       }
     }
@@ -333,14 +345,14 @@ async function main() {
   // Phase (c) left its geofence events to publish and consume (tens of thousands): (d) measures lag at a
   // steady 5,000/s, so it starts once the outbox and every group on the event stream have caught up.
   const settleStarted = performance.now();
-  const settled = await settle(url2, wt.bus as RedisBus);
+  const settled = await settle(url2, bus);
   const settleSeconds = (performance.now() - settleStarted) / 1000;
 
   // (d) lag at 5,000 positions/s: 100 requests/s of 50 fixes, every one a new fix (the next 10 rounds of the
   // 5,000 trucks); one fix per request is a probe truck's first fix, inside a probe geofence with no
   // dwell, so each request yields one geofence.entered event.
-  await wt.bus.ensureGroup(EVENTS_STREAM, 'bench');
-  await wt.bus.read(EVENTS_STREAM, 'bench', 'bench', { count: 100_000, blockMs: 0 });
+  await bus.ensureGroup(EVENTS_STREAM, 'bench');
+  await bus.read(EVENTS_STREAM, 'bench', 'bench', { count: 100_000, blockMs: 0 });
   const paced = driven.slice(rounds * (TRUCKS / BATCH)).map((body, i) => {
     const items = JSON.parse(body) as Record<string, unknown>[];
     const probe = i % 1000;
@@ -363,7 +375,7 @@ async function main() {
   let reading = true;
   const reader = (async () => {
     while (reading) {
-      for (const e of await wt.bus.read(EVENTS_STREAM, 'bench', 'bench', { count: 1000, blockMs: 100 })) {
+      for (const e of await bus.read(EVENTS_STREAM, 'bench', 'bench', { count: 1000, blockMs: 100 })) {
         if (e.fields.type === 'geofence.entered' && e.fields.correlation_id)
           if (!(e.fields.correlation_id in received)) {
             received[e.fields.correlation_id] = Date.now();
@@ -373,7 +385,7 @@ async function main() {
     }
   })();
   const d = await load({
-    url: `${wt.url}${WEBHOOK_PATH}`,
+    url: `${webhook.url}${WEBHOOK_PATH}`,
     secret: SECRET,
     bodies: paced,
     concurrency: 64,
@@ -392,8 +404,9 @@ async function main() {
   const publishLags = Object.entries(d.sentAt ?? {}).flatMap(([rid, at]) =>
     published[rid] ? [published[rid]! - at] : [],
   );
-  await wt.stop();
+  await webhook.stop();
   await consumers.stop();
+  await bus.close();
 
   // Geofence evaluation per fix (index query over 10,000+ geofences and a presence step), timed one by one
   // once the JIT has compiled it, as in a watcher that has been running: the first EVAL_WARMUP fixes are
