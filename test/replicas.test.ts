@@ -7,7 +7,7 @@ import { WATCHER_GROUP, WRITER_GROUP } from '../src/ingest/index.ts';
 import { EVENTS_STREAM, positionStream, shardOf, truckKeyOf } from '../src/ingest/streams.ts';
 import { WEBHOOK_PATH } from '../src/ingest/webhook.ts';
 import { blockText } from './bot/harness.ts';
-import { createTestDb, type TestDb } from './support/db.ts';
+import { createTestDb, holdTransaction, type TestDb } from './support/db.ts';
 import { type FakeSlack, startFakeSlack } from './support/fake-slack.ts';
 import { type LiveLocation, liveLocation, signedHeaders, WEBHOOK_SECRET } from './support/loconav.ts';
 import { testRedisUrl, uniquePrefix } from './support/redis.ts';
@@ -273,20 +273,11 @@ describe('two Watch Tower replicas on one PostgreSQL and one Redis', () => {
 
     // Hold the victim's trucks' rows: its position writer reads its entries (now pending on it) and then
     // waits on the lock inside its transaction, so the kill lands with a batch in hand and nothing committed.
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => {
-      locked = resolve;
-    });
-    const holding = db.sql.begin(async (tx) => {
-      await tx`select id from trucks where truck_number = any(${victimTrucks.map((t) => t.number)}) for update`;
-      locked();
-      await released;
-    });
-    await isLocked;
+    const holding = await holdTransaction(
+      db.sql,
+      (tx) =>
+        tx`select id from trucks where truck_number = any(${victimTrucks.map((t) => t.number)}) for update`,
+    );
 
     const before = tally.acknowledged;
     for (let r = 10; r < 20; r++) {
@@ -310,8 +301,7 @@ describe('two Watch Tower replicas on one PostgreSQL and one Redis', () => {
 
     await b.kill();
     expect(await b.exit).toBeNull();
-    release();
-    await holding;
+    await holding.release();
 
     const owners = await until(
       'the survivor to own every shard',

@@ -9,7 +9,7 @@ import {
   updateGeofence,
 } from '../../src/db/geofences.ts';
 import { containsPoint, type GeofenceShape } from '../../src/domain/geofence-shape.ts';
-import { createTestDb, type TestDb } from '../support/db.ts';
+import { createTestDb, holdTransaction, type TestDb } from '../support/db.ts';
 
 const yard: GeofenceShape = {
   kind: 'polygon',
@@ -97,27 +97,16 @@ describe('geofence queries for the watcher, the agent and /truck', () => {
     const moved: GeofenceShape = { ...ibadan, radiusM: 200 };
     const slow = await insertGeofence(testDb.sql, { ...base, name: 'Slow', shape: ibadan });
     const fast = await insertGeofence(testDb.sql, { ...base, name: 'Fast', shape: ibadan });
-    let release!: () => void;
-    const held = new Promise<void>((r) => {
-      release = r;
-    });
-    let started!: () => void;
-    const begun = new Promise<void>((r) => {
-      started = r;
-    });
     // now() is the transaction's start, so this update commits an updated_at older than the one after it.
-    const slowWrite = testDb.sql.begin(async (tx) => {
-      await tx`select now()`;
-      started();
-      await held;
-      await updateGeofence(tx, slow.id, { ...base, name: 'Slow', shape: moved });
-    });
-    await Promise.race([begun, slowWrite]);
+    const slowWrite = await holdTransaction(
+      testDb.sql,
+      (tx) => tx`select now()`,
+      (tx) => updateGeofence(tx, slow.id, { ...base, name: 'Slow', shape: moved }),
+    );
     await new Promise((r) => setTimeout(r, 20));
     await updateGeofence(testDb.sql, fast.id, { ...base, name: 'Fast', shape: moved });
     const before = await geofenceVersion(testDb.sql);
-    release();
-    await slowWrite;
+    await slowWrite.release();
     const after = await geofenceVersion(testDb.sql);
     expect(after.lastUpdatedAt).toEqual(before.lastUpdatedAt);
     expect(after.fingerprint).not.toBe(before.fingerprint);

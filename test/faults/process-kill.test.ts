@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBus } from '../../src/bus/redis.ts';
 import { WRITER_GROUP } from '../../src/ingest/index.ts';
 import { positionStream } from '../../src/ingest/streams.ts';
-import { createTestDb, type TestDb } from '../support/db.ts';
+import { createTestDb, type HeldTransaction, holdTransaction, type TestDb } from '../support/db.ts';
 import { startSender, storedFixes } from '../support/intake.ts';
 import { WEBHOOK_SECRET } from '../support/loconav.ts';
 import { logged, type MainProcess, startMain } from '../support/main-process.ts';
@@ -48,24 +48,12 @@ describe('fault: the process killed (SIGKILL) mid-batch', () => {
     const first = start();
     const url = await first.url;
 
-    // Hold the position table so the writer's batch stops inside its transaction: delivered, not acknowledged.
     const locker = postgres(db.url, { max: 1, onnotice: () => {} });
-    let release!: () => void;
-    const released = new Promise<void>((r) => {
-      release = r;
-    });
-    let locked!: () => void;
-    const lockTaken = new Promise<void>((r) => {
-      locked = r;
-    });
-    const held = locker.begin(async (tx) => {
-      await tx`lock table vehicle_positions in share mode`;
-      locked();
-      await released;
-    });
+    let lock: HeldTransaction | undefined;
     try {
-      // Only send once the lock is held: a batch the writer committed before it would be stored already.
-      await Promise.race([lockTaken, held]);
+      // Hold the position table so the writer's batch stops inside its transaction: delivered, not
+      // acknowledged. Sent only once the lock is held: a batch committed before it would be stored already.
+      lock = await holdTransaction(locker, (tx) => tx`lock table vehicle_positions in share mode`);
       const sender = startSender({ baseUrl: url, secret: WEBHOOK_SECRET, concurrency: 2 });
       await sender.answered(30);
       await sender.stop();
@@ -81,8 +69,7 @@ describe('fault: the process killed (SIGKILL) mid-batch', () => {
 
       first.child.kill('SIGKILL');
       await first.exit;
-      release();
-      await held;
+      await lock.release();
 
       // The killed process's transaction never committed: nothing of the batch in hand is stored.
       expect((await storedFixes(db.sql)).size).toBe(0);
@@ -112,8 +99,7 @@ describe('fault: the process killed (SIGKILL) mid-batch', () => {
       second.child.kill('SIGTERM');
       expect(await second.exit).toBe(0);
     } finally {
-      release();
-      await held.catch(() => undefined);
+      await lock?.release().catch(() => undefined);
       await locker.end({ timeout: 1 });
     }
   }, 120_000);

@@ -15,7 +15,7 @@ import { geofenceWatcher } from '../../src/ingest/geofence-watcher.ts';
 import type { NormalizedFix } from '../../src/ingest/loconav.ts';
 import { TruckDirectory } from '../../src/ingest/truck-directory.ts';
 import { createMetrics } from '../../src/metrics.ts';
-import { createTestDb, type TestDb } from '../support/db.ts';
+import { createTestDb, holdTransaction, type TestDb } from '../support/db.ts';
 import { loadBusStops, loadBusTrace } from '../support/trace.ts';
 
 const admin: Actor = { principal: 'api:ops', role: 'admin' };
@@ -224,28 +224,19 @@ describe('trip progress from geofence events', () => {
   it('retries once against the re-read trip when a dispatcher moves it at the same moment', async () => {
     const trip = await dispatchedTrip();
     const exited = await geofenceEvent('exited', origin, later(trip, 20));
-    let lockHeld!: () => void;
-    let release!: () => void;
-    const held = new Promise<void>((r) => {
-      lockHeld = r;
-    });
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
     // A dispatcher's change holds the row while trip progress reads the trip and tries to write it.
-    const manual = db.sql.begin(async (tx) => {
-      await tx`select 1 from trips where id = ${trip.id} for update`;
-      lockHeld();
-      await gate;
-      await tripsDb.updateTripStatus(tx, {
-        id: trip.id,
-        expectedVersion: trip.version,
-        status: 'at_pickup',
-        at: later(trip, 10),
-        updatedBy: 'slack:UDISPATCH',
-      });
-    });
-    await held;
+    const manual = await holdTransaction(
+      db.sql,
+      (tx) => tx`select 1 from trips where id = ${trip.id} for update`,
+      (tx) =>
+        tripsDb.updateTripStatus(tx, {
+          id: trip.id,
+          expectedVersion: trip.version,
+          status: 'at_pickup',
+          at: later(trip, 10),
+          updatedBy: 'slack:UDISPATCH',
+        }),
+    );
     const auto = advanceTripsFromGeofenceEvent(db.sql, exited);
     for (let i = 0; i < 200; i++) {
       const [w] = await db.sql`
@@ -254,8 +245,7 @@ describe('trip progress from geofence events', () => {
       if (Number(w!.n) > 0) break;
       await new Promise((r) => setTimeout(r, 25));
     }
-    release();
-    await manual;
+    await manual.release();
     // at pickup → in transit on the retry, not dispatched → in transit over the dispatcher's change.
     expect(await auto).toMatchObject({ from: 'at_pickup', to: 'in_transit' });
     expect(await getTrip(db.sql, admin, trip.id)).toMatchObject({

@@ -2,7 +2,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertGeofence } from '../../src/db/geofences.ts';
 import { GeofenceCatalog } from '../../src/ingest/geofence-catalog.ts';
-import { createTestDb, type TestDb } from '../support/db.ts';
+import { createTestDb, holdTransaction, type TestDb } from '../support/db.ts';
 import { until } from '../support/wait.ts';
 
 const circle = (lat: number) => ({ kind: 'circle' as const, center: { lat, lng: 3.4 }, radiusM: 100 });
@@ -34,27 +34,9 @@ describe('the geofence catalog the watchers place fixes with', () => {
     await db?.drop();
   });
 
-  /** Holds the geofences table so that no check can read it until `release`. */
-  async function holdGeofences() {
-    let release!: () => void;
-    const released = new Promise<void>((r) => {
-      release = r;
-    });
-    let taken!: () => void;
-    const locked = new Promise<void>((r) => {
-      taken = r;
-    });
-    const held = locker.begin(async (tx) => {
-      await tx`lock table geofences in access exclusive mode`;
-      taken();
-      await released;
-    });
-    await Promise.race([locked, held]);
-    return async () => {
-      release();
-      await held;
-    };
-  }
+  /** Holds the geofences table so that no check can read it until released. */
+  const holdGeofences = () =>
+    holdTransaction(locker, (tx) => tx`lock table geofences in access exclusive mode`);
 
   it('answers with the catalog in hand while a due check runs, and picks up a change once it has', async () => {
     await add(db, 'Apapa gate', 6.44);
@@ -62,14 +44,14 @@ describe('the geofence catalog the watchers place fixes with', () => {
     const first = await catalog.current();
     expect([...first.byId.values()].map((g) => g.name)).toEqual(['Apapa gate']);
 
-    const release = await holdGeofences();
+    const lock = await holdGeofences();
     try {
       // The check is stuck behind the lock; the watcher is not.
       const during = catalog.current();
       expect(await within(during, 2_000)).toBe('settled');
       expect(await during).toBe(first);
     } finally {
-      await release();
+      await lock.release();
     }
     await add(db, 'Tin Can gate', 6.43);
     const names = await until('the new geofence in the catalog', async () => {
@@ -84,13 +66,13 @@ describe('the geofence catalog the watchers place fixes with', () => {
     await catalog.current();
     await add(db, 'Client site', 6.5);
     catalog.invalidate();
-    const release = await holdGeofences();
+    const lock = await holdGeofences();
     let after: ReturnType<GeofenceCatalog['current']>;
     try {
       after = catalog.current();
       expect(await within(after, 300)).toBe('waiting');
     } finally {
-      await release();
+      await lock.release();
     }
     expect([...(await after).byId.values()].map((g) => g.name)).toContain('Client site');
   });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { connect, type Sql } from '../../src/db/client.ts';
+import { connect, type Sql, type TxSql } from '../../src/db/client.ts';
 
 export const TEMPLATE_DB = 'watchtower_template';
 
@@ -49,6 +49,44 @@ export async function createTestDb(opts: { migrated?: boolean; poolSize?: number
       } finally {
         await a.end();
       }
+    },
+  };
+}
+
+export interface HeldTransaction {
+  /** Lets the transaction go on (to `then`, and commit); resolves once it has, rejects if it failed. */
+  release(): Promise<void>;
+}
+
+/**
+ * Runs `hold` in a transaction and keeps that transaction open, with whatever locks or snapshot `hold` took,
+ * until `release()`; then runs `then` in it and commits. Resolves once `hold` has run, so what the test does
+ * next meets the lock; rejects if the transaction fails first.
+ */
+export async function holdTransaction(
+  sql: Sql,
+  hold: (tx: TxSql) => Promise<unknown>,
+  then?: (tx: TxSql) => Promise<unknown>,
+): Promise<HeldTransaction> {
+  let release!: () => void;
+  const released = new Promise<void>((r) => {
+    release = r;
+  });
+  let held!: () => void;
+  const holding = new Promise<void>((r) => {
+    held = r;
+  });
+  const done = sql.begin(async (tx) => {
+    await hold(tx);
+    held();
+    await released;
+    await then?.(tx);
+  });
+  await Promise.race([holding, done]);
+  return {
+    release: async () => {
+      release();
+      await done;
     },
   };
 }
