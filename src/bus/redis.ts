@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { RespConnection, type RespReply, RespReplyError } from './resp.ts';
+import {
+  CONNECT_TIMEOUT_MS,
+  RespConnection,
+  type RespReply,
+  RespReplyError,
+  reconnectDelayMs,
+} from './resp.ts';
 import type { Bus, Claim, Fields, GroupInfo, ReadOptions, ReclaimOptions, StreamEntry } from './types.ts';
 import { deadLetterStream, PartialAppendError } from './types.ts';
 
@@ -91,8 +97,8 @@ export class RedisBus implements Bus {
       // Fail fast while disconnected: callers answer 503 or back off instead of queueing without bound.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
-      connectTimeout: 5_000,
-      retryStrategy: (times) => Math.min(times * 200, 2_000),
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      retryStrategy: reconnectDelayMs,
     });
     redis.on('error', () => {
       // Connection errors surface as rejected commands; ioredis reconnects on its own.
@@ -100,7 +106,7 @@ export class RedisBus implements Bus {
     await redis.connect();
     let fast: RespConnection;
     try {
-      fast = await RespConnection.open(opts.url, { connectTimeoutMs: 5_000 });
+      fast = await RespConnection.open(opts.url);
     } catch (err) {
       redis.disconnect();
       throw err;

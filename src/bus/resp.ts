@@ -17,11 +17,9 @@ export class RespReplyError extends Error {
 /** A reply; an error inside an array (EXEC's, say) stays in its place as a RespReplyError. */
 export type RespReply = string | number | null | RespReplyError | RespReply[];
 
-export interface RespOptions {
-  connectTimeoutMs?: number;
-  /** Delay before reconnect attempt `n` (1, 2, ...). */
-  retryDelayMs?: (attempt: number) => number;
-}
+/** Both Redis connections of a bus: how long a connection attempt may take, and the wait before attempt n. */
+export const CONNECT_TIMEOUT_MS = 5_000;
+export const reconnectDelayMs = (attempt: number) => Math.min(attempt * 200, 2_000);
 
 interface Target {
   host: string;
@@ -127,18 +125,14 @@ export class RespConnection {
   private attempts = 0;
   private retry: NodeJS.Timeout | undefined;
   private readonly target: Target;
-  private readonly connectTimeoutMs: number;
-  private readonly retryDelayMs: (attempt: number) => number;
 
-  private constructor(url: string, opts: RespOptions) {
+  private constructor(url: string) {
     this.target = parseRedisUrl(url);
-    this.connectTimeoutMs = opts.connectTimeoutMs ?? 5_000;
-    this.retryDelayMs = opts.retryDelayMs ?? ((n) => Math.min(n * 200, 2_000));
   }
 
   /** Connects (and authenticates and selects the database); throws if that fails. */
-  static async open(url: string, opts: RespOptions = {}): Promise<RespConnection> {
-    const conn = new RespConnection(url, opts);
+  static async open(url: string): Promise<RespConnection> {
+    const conn = new RespConnection(url);
     try {
       await conn.connect();
     } catch (err) {
@@ -199,8 +193,8 @@ export class RespConnection {
         reject(err);
       };
       const timer = setTimeout(
-        () => fail(new Error(`Redis at ${host}:${port}: no connection within ${this.connectTimeoutMs} ms`)),
-        this.connectTimeoutMs,
+        () => fail(new Error(`Redis at ${host}:${port}: no connection within ${CONNECT_TIMEOUT_MS} ms`)),
+        CONNECT_TIMEOUT_MS,
       );
       socket.once(this.target.tls ? 'secureConnect' : 'connect', () => {
         this.handshake(socket).then(
@@ -274,7 +268,7 @@ export class RespConnection {
       this.connect().catch(() => {
         // Its close handler schedules the next attempt.
       });
-    }, this.retryDelayMs(this.attempts));
+    }, reconnectDelayMs(this.attempts));
     this.retry.unref();
   }
 }
